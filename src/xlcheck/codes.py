@@ -1,0 +1,234 @@
+"""The one catalogue of finding codes: a stable code, a slug, a default severity, zh/en templates.
+
+Codes never change meaning. Templates use {name} placeholders, filled by plain substitution
+(never str.format on data). Rule findings (C-codes) take their text from the rule in the form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from xlcheck.findings import Finding
+from xlcheck.form.model import Field, Form, Lang, Severity, Text
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    slug: str
+    severity: Severity
+    message: Text
+
+
+def _c(code: str, slug: str, severity: Severity, zh: str, en: str) -> Code:
+    return Code(code, slug, severity, Text(zh, en))
+
+
+_ENTRIES = [
+    # --- files that cannot be read at all -----------------------------------------------------
+    _c("F01", "file_not_found", "error", "找不到文件「{file}」。", "File “{file}” not found."),
+    _c("F02", "not_a_workbook", "error",
+       "「{file}」不是 Excel 工作簿（.xlsx），无法读取。请用 Excel 或 WPS 打开模板填写，保存为 .xlsx 后再报送。",
+       "“{file}” is not an Excel workbook (.xlsx). Fill in the template in Excel or WPS and save it as .xlsx."),
+    _c("F03", "legacy_xls", "error",
+       "「{file}」是旧版 Excel 97-2003（.xls）或 WPS（.et）格式，无法读取。请打开后「另存为」Excel 工作簿（*.xlsx）再报送。",
+       "“{file}” is a legacy .xls/.et file. Open it and “Save as” Excel workbook (*.xlsx)."),
+    _c("F04", "encrypted", "error",
+       "「{file}」设置了打开密码，无法读取。请取消打开密码后重新保存，再报送。",
+       "“{file}” is password-encrypted. Remove the open password, save, and send it again."),
+    _c("F05", "ods", "error",
+       "「{file}」是 OpenDocument 表格（.ods）格式。请另存为 Excel 2007-365 工作簿（.xlsx）后报送。",
+       "“{file}” is an OpenDocument spreadsheet (.ods). Save it as an Excel workbook (.xlsx)."),
+    _c("F06", "corrupt", "error",
+       "「{file}」已损坏或不完整（可能附件没有完整下载），无法读取。请重新保存后再发送。",
+       "“{file}” is damaged or incomplete (perhaps a partial download). Save it again and resend."),
+    _c("F07", "too_large", "error",
+       "「{file}」大小异常（{detail}），为安全起见没有读取。请使用下发的模板重新填写。",
+       "“{file}” has an abnormal size ({detail}) and was not read, for safety. Use the issued template."),
+    _c("F08", "unsafe_xml", "error",
+       "「{file}」含有不安全的内容（XML 实体声明），为安全起见没有读取。请使用下发的模板重新填写。",
+       "“{file}” contains unsafe XML (entity declarations) and was not read. Use the issued template."),
+    _c("F09", "not_our_template", "error",
+       "「{file}」不是本报表的填报模板（{detail}）。请使用下发的模板填写后报送。",
+       "“{file}” is not this report's template ({detail}). Fill in the issued template."),
+    _c("F10", "unknown_template_version", "error",
+       "「{file}」来自模板版本 {version}，本工具只认可版本 {expected}。请使用最新下发的模板重新填写。",
+       "“{file}” comes from template version {version}; this tool accepts {expected}. Use the current template."),
+    _c("F11", "invalid_json", "error",
+       "「{file}」不是有效的 JSON（第 {line} 行第 {column} 列：{detail}）。",
+       "“{file}” is not valid JSON (line {line}, column {column}: {detail})."),
+    _c("F12", "timeout", "error",
+       "读取「{file}」超时，已停止。请使用下发的模板重新填写。",
+       "Reading “{file}” timed out. Use the issued template."),
+    _c("F13", "empty_file", "error", "「{file}」是空文件（0 字节）。请重新发送。",
+       "“{file}” is empty (0 bytes). Send it again."),
+    _c("F14", "unsupported_type", "error",
+       "「{file}」的格式（{detail}）不能直接检查。请报送填好的 .xlsx 模板。",
+       "“{file}” ({detail}) cannot be checked directly. Send the filled .xlsx template."),
+    # --- structure of a returned workbook ----------------------------------------------------------
+    _c("S01", "sheet_missing", "error",
+       "缺少工作表「{name}」。请不要删除或改名工作表，用下发的模板重新填写。",
+       "Sheet “{name}” is missing. Do not delete or rename sheets; use the issued template."),
+    _c("S02", "sheet_added", "warning", "多了工作表「{name}」，其内容没有读取。",
+       "Extra sheet “{name}” was ignored."),
+    _c("S03", "sheet_renamed", "warning",
+       "工作表「{expected}」被改名为「{name}」，已按模板位置读取。请不要改动工作表名称。",
+       "Sheet “{expected}” was renamed to “{name}”; it was read by position. Do not rename sheets."),
+    _c("S04", "formula_overwritten", "error",
+       "{where}原是自动计算的公式，被改成了「{raw}」。请恢复公式（或用下发的模板重新填写）。",
+       "{where} held a formula and was overwritten with “{raw}”. Restore the formula or refill the template."),
+    _c("S05", "formula_in_input", "error",
+       "{where}应直接填写数字，不能填写公式（={formula}）。",
+       "{where} must hold a number, not a formula (={formula})."),
+    _c("S06", "sheet_unprotected", "warning",
+       "工作表「{name}」的保护被取消了。请不要取消保护，以免改动公式和标签。",
+       "Protection of sheet “{name}” was removed. Keep it protected so formulas and labels stay intact."),
+    _c("S07", "workbook_unprotected", "warning",
+       "工作簿结构保护被取消了。请不要增删或改名工作表。",
+       "The workbook structure protection was removed. Do not add, delete or rename sheets."),
+    _c("S08", "external_link", "warning",
+       "工作簿含有指向其他文件的外部链接（{detail}），已忽略。请删除外部链接后报送。",
+       "The workbook links to other files ({detail}); ignored. Remove external links."),
+    _c("S09", "macros", "warning",
+       "工作簿含有宏（VBA 代码），宏没有运行，已忽略。请另存为不含宏的 .xlsx 文件。",
+       "The workbook contains macros (VBA); they were not run. Save as a macro-free .xlsx."),
+    _c("S10", "name_moved", "warning",
+       "名称「{name}」指向 {actual}，与模板位置 {expected} 不一致，已按模板位置读取。",
+       "Name “{name}” points to {actual}, not the template's {expected}; read from {expected}."),
+    _c("S11", "names_lost", "warning",
+       "工作簿丢失了模板中的单元格名称（{count} 个），已按模板位置读取。",
+       "The workbook lost {count} of the template's cell names; cells were read by position."),
+    _c("S12", "cached_total_mismatch", "warning",
+       "{where}显示为 {cached}，按各项重新计算应为 {computed}（文件可能没有重新计算，或公式被改动）。",
+       "{where} shows {cached}; recomputed from its parts it is {computed} (not recalculated, or formula changed)."),
+    _c("S13", "content_outside_template", "warning",
+       "工作表「{name}」在模板范围以外还有内容（{count} 个单元格），没有读取。",
+       "Sheet “{name}” has content outside the template ({count} cells); it was not read."),
+    # --- values ------------------------------------------------------------------------------------
+    _c("V01", "empty_cell", "error", "{where}没有填写。没有发生的事项请填 0。",
+       "{where} is empty. Write 0 when nothing happened."),
+    _c("V02", "not_a_number", "error",
+       "{where}填写的「{raw}」不是数字。没有发生的请填 0，不要填“无”“—”“/”。",
+       "{where} holds “{raw}”, which is not a number. Write 0, not 无, — or /."),
+    _c("V03", "negative", "error", "{where}为 {value}，不能为负数。",
+       "{where} is {value}; it cannot be negative."),
+    _c("V04", "not_integer", "error", "{where}为 {value}，件数应为整数。",
+       "{where} is {value}; counts are whole numbers."),
+    _c("V05", "too_many_decimals", "error",
+       "{where}为 {value}，以万元为单位最多保留 6 位小数（1 分 = 0.000001 万元）。",
+       "{where} is {value}; amounts in 10,000 yuan have at most 6 decimals."),
+    _c("V06", "required_text", "error", "{where}没有填写。", "{where} is empty."),
+    _c("V07", "bad_choice", "error", "{where}的「{raw}」不是可选项，请从下拉列表选择：{choices}。",
+       "{where}: “{raw}” is not an option; choose one of: {choices}."),
+    _c("V08", "bad_year", "error", "{where}「{raw}」不正确，应为 4 位年份（如 2025）。",
+       "{where} “{raw}” is not a valid year (e.g. 2025)."),
+    _c("V09", "bad_credit_code", "warning",
+       "{where}「{raw}」格式不正确：应为 18 位数字或大写字母（不含 I、O、Z、S、V）。",
+       "{where} “{raw}” is malformed: 18 digits or capital letters."),
+    _c("V10", "text_too_long", "error", "{where}超过 {limit} 个字。", "{where} exceeds {limit} characters."),
+    _c("V11", "year_out_of_range", "warning", "{where}为 {value}，请确认报告年度。",
+       "{where} is {value}; please confirm the year."),
+    # --- canonical JSON input --------------------------------------------------------------------
+    _c("J01", "schema", "error", "{where}：{detail}", "{where}: {detail}"),
+    _c("J02", "unknown_key", "error", "「{pointer}」不是本报表的字段。", "“{pointer}” is not a field of this form."),
+    _c("J03", "wrong_form", "error", "文档的表单为「{value}」，不是「{expected}」。",
+       "The document's form is “{value}”, not “{expected}”."),
+    # --- cross-total rules: message text comes from the rule ---------------------------------------
+    _c("C01", "sum_mismatch", "error", "", ""),
+    _c("C02", "sums_unequal", "error", "", ""),
+    _c("C03", "comparison_failed", "warning", "", ""),
+    _c("C04", "must_be_zero", "error", "", ""),
+    _c("C05", "text_missing_mention", "warning", "", ""),
+    _c("C06", "prose_number_mismatch", "warning", "", ""),
+    _c("C07", "text_empty", "warning", "", ""),
+    _c("C08", "text_unchanged", "warning", "", ""),
+    _c("C09", "legacy_label", "warning", "", ""),
+    # --- audit of published reports (import) -----------------------------------------------------
+    _c("A01", "heading_missing", "warning", "缺少章节标题「{expected}」。", "Section heading “{expected}” is missing."),
+    _c("A02", "heading_order", "warning", "章节「{found}」的位置不对，应为第 {position} 部分。",
+       "Section “{found}” is out of order; it should be part {position}."),
+    _c("A03", "heading_text", "warning", "章节标题「{found}」应写作「{expected}」。",
+       "Section heading “{found}” should read “{expected}”."),
+    _c("A04", "subsection_numbering", "warning", "小标题「{found}」编号不规范，应写作「{expected}」。",
+       "Subheading “{found}” is numbered irregularly; write “{expected}”."),
+    _c("A05", "topic_missing", "warning", "总体情况缺少「{expected}」部分。",
+       "The overview lacks the topic “{expected}”."),
+    _c("A06", "value_unreadable", "error", "{where}无法读取（原文「{raw}」，位置：{place}）。",
+       "{where} could not be read (source “{raw}”, at {place})."),
+    _c("A07", "table_missing", "error", "没有找到{table}。", "{table} was not found."),
+    _c("A08", "layout_defect", "warning", "{detail}", "{detail}"),
+    _c("A09", "printed_total_mismatch", "warning",
+       "{where}印的是 {printed}，按各项计算应为 {computed}。",
+       "{where} prints {printed}; its parts add up to {computed}."),
+]
+
+CATALOGUE: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}
+RULE_KIND_CODES: dict[str, str] = {
+    "sum": "C01", "equal_sums": "C02", "compare": "C03", "zero_when": "C04", "text_mentions": "C05",
+    "prose_number": "C06", "required_text": "C07", "text_differs": "C08", "legacy_labels": "C09",
+}
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def render(template: str, params: Mapping[str, Any]) -> str:
+    """Fill {name} placeholders by plain substitution; unknown names stay visible as {name}."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return format_value(params[name]) if name in params else match.group(0)
+
+    return _PLACEHOLDER.sub(replace, template)
+
+
+def format_value(value: Any) -> str:
+    """Numbers as people write them: 12, 0.5, 5949.088667 (no float noise, no trailing zeros)."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def where(form: Form, f: Field, lang: Lang) -> str:
+    """How a message names a field: 表三「一、本年新收…」行「自然人」列 / Table 3, row “…”, column “…”."""
+    table = form.sheet(f.sheet).short.get(lang)
+    if f.row_label and f.col_label:
+        row, col = f.row_label.get(lang), f.col_label.get(lang)
+        if lang == "en":
+            return f"{table}, row “{row}”, column “{col}”"
+        return f"{table}「{row}」行「{col}」列"
+    label = f.label.get(lang)
+    return f"{table}, “{label}”" if lang == "en" else f"{table}「{label}」"
+
+
+def make_finding(
+    code: str,
+    *,
+    form: Form | None = None,
+    key: str | None = None,
+    severity: Severity | None = None,
+    rule: str | None = None,
+    values: Mapping[str, Any] | None = None,
+    **params: Any,
+) -> Finding:
+    """A finding from the catalogue; with `key`, located at that field's sheet, cell and pointer."""
+    entry = CATALOGUE[code]
+    located: dict[str, Any] = {}
+    zh_params, en_params = dict(params), dict(params)
+    if form is not None and key is not None and key in form.fields:
+        f = form.fields[key]
+        sheet = form.sheet(f.sheet)
+        zh_params.setdefault("where", where(form, f, "zh"))
+        en_params.setdefault("where", where(form, f, "en"))
+        located = {"pointer": f.pointer, "sheet": sheet.name, "cell": f.cell, "table": sheet.short,
+                   "row_label": f.row_label, "col_label": f.col_label}
+    elif key is not None:
+        located = {"pointer": "/" + key.replace(".", "/")}
+    message = Text(render(entry.message.zh, zh_params), render(entry.message.en, en_params))
+    return Finding(code=code, severity=severity or entry.severity, message=message, rule=rule,
+                   instance=rule, values=dict(values or {}), **located)

@@ -1,0 +1,188 @@
+"""The frozen data model of a form: fields with their places, sheets with their labels, rules.
+
+Everything here is plain data produced by `form.load`; nothing in this module reads files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Lang = Literal["zh", "en"]
+Severity = Literal["error", "warning"]
+FieldType = Literal["count", "amount", "text", "choice", "year", "credit_code"]
+NUMERIC_TYPES: frozenset[str] = frozenset({"count", "amount"})
+
+
+@dataclass(frozen=True)
+class Text:
+    """A user-facing string in Chinese and English."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: Lang = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class SetItem:
+    key: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Field:
+    """One value of the canonical document and the one workbook cell that holds it."""
+
+    key: str
+    sheet: str  # sheet id
+    cell: str  # A1 reference on that sheet
+    type: FieldType
+    label: Text  # short label, e.g. 机关名称 or 规章／本年制发件数
+    row_label: Text | None = None
+    col_label: Text | None = None
+    required: bool = True
+    in_document: bool = True
+    choices: tuple[Choice, ...] = ()
+    max_length: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    merge: str | None = None
+    computed_by: str | None = None  # id of the rule instance whose formula computes this cell
+    heading: str | None = None
+
+    @property
+    def pointer(self) -> str:
+        return "/" + self.key.replace(".", "/")
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type in NUMERIC_TYPES
+
+    @property
+    def is_input(self) -> bool:
+        return self.computed_by is None
+
+
+@dataclass(frozen=True)
+class LabelCell:
+    range: str  # "A1" or "A1:C3"
+    text: str
+    role: str  # title | header | band | row | note | hint | check
+
+
+@dataclass(frozen=True)
+class Sheet:
+    id: str
+    name: str  # the worksheet name in the template
+    short: Text  # how messages name it: 表三
+    heading: str | None
+    labels: tuple[LabelCell, ...]
+    field_keys: tuple[str, ...]
+    column_widths: dict[str, float] = field(default_factory=dict)
+    row_height: float | None = None
+    header_rows: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Term:
+    """A signed operand: a field of this year's or last year's document, or a constant."""
+
+    key: str | None
+    sign: int = 1
+    previous: bool = False
+    constant: float | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One expanded rule instance, e.g. R1 for the column 自然人."""
+
+    id: str  # the declared id, R1
+    instance: str  # R1[col=natural_person]
+    kind: str
+    severity: Severity
+    title: Text
+    description: Text
+    message: Text
+    bindings: tuple[tuple[str, SetItem], ...]
+    params: dict[str, Any]
+    live: dict[str, Any] | None = None
+
+    @property
+    def needs_previous(self) -> bool:
+        return any(t.previous for t in self.terms())
+
+    def terms(self) -> list[Term]:
+        found: list[Term] = []
+        for name in ("target", "operands", "left", "right"):
+            value = self.params.get(name)
+            if isinstance(value, Term):
+                found.append(value)
+            elif isinstance(value, tuple):
+                found.extend(v for v in value if isinstance(v, Term))
+        return found
+
+
+@dataclass(frozen=True)
+class RuleDecl:
+    """A rule as declared in the form definition, before expansion (for the catalogue)."""
+
+    id: str
+    kind: str
+    severity: Severity
+    title: Text
+    description: Text
+    formula: str
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    content: str  # overview | table | text
+    sheet: str | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    form_version: str
+    template_version: str
+    title: Text
+    basis: str
+    document_title: Text
+    sections: tuple[Section, ...]
+    instructions_name: str
+    instructions: dict[str, tuple[str, ...]]
+    sets: dict[str, tuple[SetItem, ...]]
+    sheets: tuple[Sheet, ...]
+    fields: dict[str, Field]
+    rules: tuple[Rule, ...]
+    declarations: tuple[RuleDecl, ...]
+    legacy_labels: tuple[str, ...] = ()
+
+    def sheet(self, sheet_id: str) -> Sheet:
+        for sheet in self.sheets:
+            if sheet.id == sheet_id:
+                return sheet
+        raise KeyError(sheet_id)
+
+    def sheet_of(self, key: str) -> Sheet:
+        return self.sheet(self.fields[key].sheet)
+
+    def document_fields(self) -> list[Field]:
+        return [f for f in self.fields.values() if f.in_document]
+
+    def rule_by_instance(self, instance: str) -> Rule:
+        for rule in self.rules:
+            if rule.instance == instance:
+                return rule
+        raise KeyError(instance)
