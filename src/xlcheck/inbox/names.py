@@ -1,0 +1,133 @@
+"""Decoding of file names and header text as Chinese mail clients and zip tools write them."""
+
+from __future__ import annotations
+
+import binascii
+import codecs
+import re
+import struct
+import zipfile
+from email.header import decode_header
+from email.message import Message
+
+CANDIDATE_SUFFIXES = frozenset(
+    {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".json", ".txt", ".html", ".htm", ".docx"}
+)
+# Mail clients label GBK text as gb2312 (a strict subset); GB18030 decodes all of them.
+_GBK_ALIASES = frozenset({"gb2312", "gbk", "cp936", "x-gbk", "gb_2312-80", "euc-cn", "x-euc-cn"})
+_UNICODE_PATH_EXTRA = 0x7075
+_UTF8_FLAG = 0x800
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+def suffix_of(name: str) -> str:
+    """Return the lower-case extension of a file name, with its dot ("" if none)."""
+    base = name.rsplit("/", 1)[-1]
+    return "." + base.rsplit(".", 1)[-1].lower() if "." in base.strip(".") else ""
+
+
+def is_candidate(name: str) -> bool:
+    """Tell whether a file name has an extension the checker wants to see."""
+    return suffix_of(name) in CANDIDATE_SUFFIXES
+
+
+def is_junk(name: str) -> bool:
+    """Tell hidden files, Office/WPS "~$" and LibreOffice ".~lock.*#" lock files."""
+    base = name.rstrip("/").rsplit("/", 1)[-1]
+    return base.startswith((".", "~$")) or base == "Thumbs.db"
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Decode bytes by a declared charset, widening GBK labels; guess UTF-8 then GB18030."""
+    if charset:
+        name = charset.strip().lower()
+        name = "gb18030" if name in _GBK_ALIASES else name
+        try:
+            return data.decode(codecs.lookup(name).name, errors="replace")
+        except LookupError:
+            pass
+    return guess_decode(data)
+
+
+def guess_decode(data: bytes) -> str:
+    """Decode undeclared bytes: UTF-8 when valid, else GB18030, else Latin-1."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def decode_raw_header(value: str) -> str:
+    """Turn a raw header value (8-bit bytes kept as surrogates) into unfolded text."""
+    raw = value.encode("ascii", errors="surrogateescape")
+    return _FOLD.sub("", guess_decode(raw)).strip()
+
+
+def decode_words(text: str) -> str:
+    """Decode RFC 2047 encoded words (also inside quotes, as Outlook/Foxmail write them)."""
+    if "=?" not in text:
+        return text
+    parts: list[str] = []
+    for chunk, charset in decode_header(text):
+        if isinstance(chunk, str):
+            parts.append(chunk)
+        elif charset is None:
+            # decode_header returns plain runs as raw-unicode-escape bytes
+            parts.append(chunk.decode("raw-unicode-escape"))
+        else:
+            parts.append(decode_bytes(chunk, charset))
+    return "".join(parts)
+
+
+def header_param(raw_value: str, param: str) -> str | None:
+    """Read one parameter (RFC 2231, RFC 2047 or raw 8-bit) from a raw header value."""
+    holder = Message()  # compat32: keeps RFC 2231 values as (charset, language, text)
+    holder["X-Param"] = decode_raw_header(raw_value)
+    value = holder.get_param(param, header="x-param")
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        charset, _language, text = value
+        return decode_bytes(text.encode("latin-1", errors="replace"), charset).strip()
+    return decode_words(value).strip()
+
+
+def zip_member_name(info: zipfile.ZipInfo) -> str:
+    """Return a member's real name: Unicode Path extra, UTF-8 flag, else UTF-8 or GB18030."""
+    if info.flag_bits & _UTF8_FLAG:
+        name = info.orig_filename
+    else:
+        raw = info.orig_filename.encode("cp437")  # zipfile decoded the bytes as CP437
+        name = _unicode_path(info.extra, raw) or _decode_legacy_name(raw)
+    # Windows tools may write "\" separators; only safe to fix after decoding (GBK trail bytes)
+    return name.replace("\\", "/")
+
+
+def _decode_legacy_name(raw: bytes) -> str:
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("cp437")
+
+
+def _unicode_path(extra: bytes, raw_name: bytes) -> str | None:
+    """Read the Info-ZIP Unicode Path field (0x7075) when its CRC matches the stored name."""
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, size = struct.unpack_from("<HH", extra, pos)
+        body = extra[pos + 4 : pos + 4 + size]
+        pos += 4 + size
+        if tag != _UNICODE_PATH_EXTRA or len(body) < 5 or body[0] != 1:
+            continue
+        (crc,) = struct.unpack_from("<I", body, 1)
+        if crc != binascii.crc32(raw_name):
+            return None  # the name was changed after the field was written
+        try:
+            return body[5:].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return None

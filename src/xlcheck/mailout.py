@@ -1,0 +1,90 @@
+"""Write reply e-mails (.eml bytes) to offices: Chinese subject and body, one attached report."""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+from datetime import UTC, datetime
+from email.header import Header
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from urllib.parse import quote
+
+# CRLF line ends; headers we write as text are kept as written (see _attachment_part)
+_POLICY = email.policy.SMTP.clone(refold_source="none")
+_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".json": "application/json",
+    ".pdf": "application/pdf",
+    ".zip": "application/zip",
+    ".txt": "text/plain",
+    ".html": "text/html",
+}
+
+
+def build_reply(
+    to_addr: str,
+    to_name: str | None,
+    subject: str,
+    body_text: str,
+    attachment_name: str,
+    attachment: bytes,
+    from_addr: str = "xlcheck@localhost",
+    in_reply_to: str | None = None,
+    *,
+    from_name: str | None = None,
+    message_id: str | None = None,
+    date: datetime | None = None,
+) -> bytes:
+    """Return a complete RFC 5322 message in UTF-8 with the attachment named for every client."""
+    message = EmailMessage(policy=_POLICY)
+    message["From"] = Address(display_name=from_name or "", addr_spec=from_addr)
+    message["To"] = Address(display_name=to_name or "", addr_spec=to_addr)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(date or datetime.now(UTC))
+    message["Message-ID"] = message_id or make_msgid(domain=from_addr.rpartition("@")[2] or None)
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        message["References"] = in_reply_to
+    message.set_content(body_text, cte="base64")  # 7-bit safe, and compact for Chinese text
+    message.make_mixed()
+    message.attach(_attachment_part(attachment_name, attachment))
+    return message.as_bytes()
+
+
+def _attachment_part(name: str, data: bytes) -> EmailMessage:
+    """An attachment part with headers written out by hand, the way Thunderbird writes them.
+
+    The file name goes in RFC 2231 form in Content-Disposition (standard; Thunderbird, new
+    Outlook) and as RFC 2047 words in Content-Type's name (older Outlook and Foxmail read only
+    that). Written as text and parsed back because the policy refolds assigned Content-Type
+    headers into broken encoded words when they are long.
+    """
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    content_type = _TYPES.get(suffix, "application/octet-stream")
+    words = Header(name, "utf-8").encode(maxlinelen=64, linesep="\r\n")
+    body = base64.encodebytes(data).decode("ascii").replace("\n", "\r\n")
+    text = (
+        f'Content-Type: {content_type};\r\n name="{words}"\r\n'
+        f"Content-Disposition: attachment;\r\n {_rfc2231_param('filename', name)}\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n" + body
+    )
+    return email.message_from_string(text, _class=EmailMessage, policy=_POLICY)
+
+
+def _rfc2231_param(param: str, value: str, width: int = 54) -> str:
+    """Write `param*0*=utf-8''...; param*1*=...` with each line short and whole characters."""
+    pieces: list[str] = [""]
+    for char in value:
+        encoded = quote(char, safe="")
+        if len(pieces[-1]) + len(encoded) > width:
+            pieces.append("")
+        pieces[-1] += encoded
+    if len(pieces) == 1:
+        return f"{param}*=utf-8''{pieces[0]}"
+    pieces[0] = "utf-8''" + pieces[0]
+    lines = [f"{param}*{index}*={piece}" for index, piece in enumerate(pieces)]
+    return ";\r\n ".join(lines)
