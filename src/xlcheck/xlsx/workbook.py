@@ -1,0 +1,112 @@
+"""The workbook part and relationship parts: sheets, defined names, structure protection."""
+
+from __future__ import annotations
+
+import posixpath
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from xlcheck.xlsx.refs import parse_name_target
+from xlcheck.xlsx.xmlsafe import children, find_attr, first_child
+
+SHEET_STATES = ("visible", "hidden", "veryHidden")
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """One <Relationship>; `target` is a resolved part name unless `external`."""
+
+    id: str
+    type: str
+    target: str
+    external: bool
+
+    def is_a(self, suffix: str) -> bool:
+        """Type test by suffix, so transitional and strict relationship URIs both match."""
+        return self.type.endswith("/" + suffix)
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    """A sheet listed in workbook.xml; `kind` is worksheet, chartsheet, dialogsheet, …"""
+
+    name: str
+    state: str
+    part: str | None
+    sheet_id: int | None
+    kind: str
+
+
+@dataclass(frozen=True)
+class DefinedName:
+    """A defined name; target_cell is set only when `ref` is one cell on one sheet."""
+
+    name: str
+    ref: str
+    local_sheet_index: int | None
+    target_sheet: str | None
+    target_cell: str | None
+    hidden: bool = False
+
+
+def rels_part(part: str) -> str:
+    """'xl/_rels/workbook.xml.rels' for 'xl/workbook.xml'; '_rels/.rels' for the package."""
+    folder, _, name = part.rpartition("/")
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def resolve_target(source_part: str, target: str) -> str:
+    """A relationship target as a part name (no leading '/')."""
+    if target.startswith("/"):
+        return posixpath.normpath(target[1:])
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+
+
+def parse_rels(root: ET.Element, source_part: str) -> dict[str, Relationship]:
+    rels: dict[str, Relationship] = {}
+    for element in children(root, "Relationship"):
+        target = element.get("Target", "")
+        external = element.get("TargetMode", "") == "External"
+        resolved = target if external else resolve_target(source_part, target)
+        rel_id = element.get("Id", "")
+        rels[rel_id] = Relationship(rel_id, element.get("Type", ""), resolved, external)
+    return rels
+
+
+def parse_sheets(root: ET.Element, rels: dict[str, Relationship]) -> list[SheetInfo]:
+    sheets_element = first_child(root, "sheets")
+    result: list[SheetInfo] = []
+    for element in () if sheets_element is None else children(sheets_element, "sheet"):
+        rel = rels.get(find_attr(element, "id") or "")
+        state = element.get("state", "visible")
+        sheet_id = element.get("sheetId", "")
+        result.append(
+            SheetInfo(
+                name=element.get("name", ""),
+                state=state if state in SHEET_STATES else "visible",
+                part=None if rel is None or rel.external else rel.target,
+                sheet_id=int(sheet_id) if sheet_id.isdigit() and len(sheet_id) < 10 else None,
+                kind=rel.type.rpartition("/")[2] if rel is not None else "worksheet",
+            )
+        )
+    return result
+
+
+def parse_defined_names(root: ET.Element, sheets: list[SheetInfo]) -> dict[str, DefinedName]:
+    """Global names keyed by name; sheet-local names keyed '<sheet name>!<name>'."""
+    names: dict[str, DefinedName] = {}
+    container = first_child(root, "definedNames")
+    for element in () if container is None else children(container, "definedName"):
+        name, ref = element.get("name", ""), element.text or ""
+        local = element.get("localSheetId", "")
+        index = int(local) if local.isdigit() and len(local) < 6 else None
+        sheet, cell = parse_name_target(ref)
+        entry = DefinedName(name, ref, index, sheet, cell, element.get("hidden") in ("1", "true"))
+        scope = sheets[index].name if index is not None and index < len(sheets) else None
+        names[name if index is None else f"{scope or index}!{name}"] = entry
+    return names
+
+
+def is_structure_locked(root: ET.Element) -> bool:
+    element = first_child(root, "workbookProtection")
+    return element is not None and element.get("lockStructure") in ("1", "true")
