@@ -23,7 +23,9 @@ def gather(inputs: Iterable[Path], limits: InboxLimits = DEFAULT_LIMITS) -> Iter
     """
     for path in inputs:
         root = path.name or path.resolve().name
-        if path.is_dir():
+        if not path.exists():
+            yield Trail(path, root, limits).skipped(path.name, "unreadable_file", "no such file")
+        elif path.is_dir():
             yield from _walk_dir(path, root, limits)
         else:
             yield from _expand_path(path, root, limits)
