@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import re
 from datetime import UTC, datetime
 from email.header import Header
 from email.headerregistry import Address
@@ -14,6 +15,8 @@ from urllib.parse import quote
 
 # CRLF line ends; headers we write as text are kept as written (see _attachment_part)
 _POLICY = email.policy.SMTP.clone(refold_source="none")
+_CRLF = "\r\n"
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9 ._()-]{1,60}")
 _TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -65,11 +68,16 @@ def _attachment_part(name: str, data: bytes) -> EmailMessage:
     """
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     content_type = _TYPES.get(suffix, "application/octet-stream")
-    words = Header(name, "utf-8").encode(maxlinelen=64, linesep="\r\n")
+    if _PLAIN_NAME.fullmatch(name):
+        type_name, disposition_name = f'name="{name}"', f'filename="{name}"'
+    else:  # both forms are fully encoded, so no file name can inject a header line
+        words = Header(name, "utf-8").encode(maxlinelen=64, linesep=_CRLF)
+        type_name = f'name="{words}"'
+        disposition_name = _rfc2231_param("filename", name)
     body = base64.encodebytes(data).decode("ascii").replace("\n", "\r\n")
     text = (
-        f'Content-Type: {content_type};\r\n name="{words}"\r\n'
-        f"Content-Disposition: attachment;\r\n {_rfc2231_param('filename', name)}\r\n"
+        f"Content-Type: {content_type};\r\n {type_name}\r\n"
+        f"Content-Disposition: attachment;\r\n {disposition_name}\r\n"
         "Content-Transfer-Encoding: base64\r\n\r\n" + body
     )
     return email.message_from_string(text, _class=EmailMessage, policy=_POLICY)
