@@ -18,8 +18,9 @@ _CONTAINERS = frozenset({".zip", ".eml", ".mbox"})
 def gather(inputs: Iterable[Path], limits: InboxLimits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Yield every candidate file found in the inputs, and a Skipped for everything else.
 
-    Folders are walked recursively in sorted order; one bad input never stops the walk and
-    inputs are only ever opened for reading.
+    Folders are walked recursively in sorted order, archive members in archive order. Origins
+    start at each input's own name ("inbox/all.zip!乡镇/a.xlsx", "box.mbox#3!附件:x.xlsx",
+    "mail.eml!转发1!附件:y.xlsx"). One bad input never stops the walk; inputs are only read.
     """
     for path in inputs:
         root = path.name or path.resolve().name
@@ -63,8 +64,8 @@ def _expand_path(path: Path, origin: str, limits: InboxLimits) -> Iterator[Item]
 
 
 def _expand_small_file(path: Path, trail: Trail) -> Iterator[Item]:
-    cap = trail.limits.max_message_bytes if path.suffix.lower() == ".eml" else None
-    cap = cap or trail.limits.max_file_bytes
+    limits = trail.limits
+    cap = limits.max_message_bytes if suffix_of(path.name) == ".eml" else limits.max_file_bytes
     try:
         stat = path.stat()
         if stat.st_size > cap:
