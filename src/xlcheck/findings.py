@@ -82,8 +82,12 @@ class Finding:
             ]
         if self.culprit:
             c = self.culprit
-            data["culprit"] = {"pointer": c.pointer, "cell": c.cell, "current": c.current,
-                               "suggested": c.suggested}
+            data["culprit"] = {
+                "pointer": c.pointer,
+                "cell": c.cell,
+                "current": c.current,
+                "suggested": c.suggested,
+            }
         return data
 
 

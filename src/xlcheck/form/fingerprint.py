@@ -14,8 +14,14 @@ from xlcheck.form.model import Form
 def layout_fingerprint(form: Form) -> str:
     """16 hex digits over sheet names, labels, and each field's key, cell, type and formula rule."""
     layout = [
-        [sheet.name, [[lab.range, lab.text] for lab in sheet.labels],
-         [[k, form.fields[k].cell, form.fields[k].type, form.fields[k].computed_by] for k in sheet.field_keys]]
+        [
+            sheet.name,
+            [[lab.range, lab.text] for lab in sheet.labels],
+            [
+                [k, form.fields[k].cell, form.fields[k].type, form.fields[k].computed_by]
+                for k in sheet.field_keys
+            ],
+        ]
         for sheet in form.sheets
     ]
     blob = json.dumps([form.id, form.form_version, layout], ensure_ascii=False, sort_keys=True)

@@ -34,8 +34,16 @@ from xlcheck.form.model import (
 DEFAULT_FORM = "gov-info-disclosure-2021"
 RULE_KINDS = frozenset(
     {
-        "sum", "equal_sums", "compare", "domain", "zero_when", "text_mentions",
-        "prose_number", "required_text", "text_differs", "legacy_labels",
+        "sum",
+        "equal_sums",
+        "compare",
+        "domain",
+        "zero_when",
+        "text_mentions",
+        "prose_number",
+        "required_text",
+        "text_differs",
+        "legacy_labels",
     }
 )
 COMPARE_OPS = frozenset({"<", "<=", ">", ">=", "==", "!="})
@@ -48,7 +56,9 @@ class FormError(Exception):
 
 def available_forms() -> list[str]:
     folder = resources.files("xlcheck") / "forms"
-    return sorted(p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json"))
+    return sorted(
+        p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json")
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -60,7 +70,9 @@ def load_form(name_or_path: str | Path = DEFAULT_FORM) -> Form:
     else:
         resource = resources.files("xlcheck") / "forms" / f"{name_or_path}.json"
         if not resource.is_file():
-            raise FormError(f"unknown form {name_or_path!r}; bundled: {', '.join(available_forms())}")
+            raise FormError(
+                f"unknown form {name_or_path!r}; bundled: {', '.join(available_forms())}"
+            )
         text = resource.read_text(encoding="utf-8")
     try:
         data = json.loads(text)
@@ -70,12 +82,16 @@ def load_form(name_or_path: str | Path = DEFAULT_FORM) -> Form:
 
 
 def build_form(data: Mapping[str, Any]) -> Form:
-    sets = {name: tuple(_set_item(i) for i in items) for name, items in data.get("sets", {}).items()}
+    sets = {
+        name: tuple(_set_item(i) for i in items) for name, items in data.get("sets", {}).items()
+    }
     sheets, fields = _build_sheets(data["sheets"], sets)
     rules = tuple(_expand_rules(data.get("rules", []), sets, fields))
     fields = _link_computed(data["sheets"], sets, fields, rules)
     _check_references(fields, rules)
-    legacy = next((r.get("labels", []) for r in data.get("rules", []) if r["kind"] == "legacy_labels"), [])
+    legacy = next(
+        (r.get("labels", []) for r in data.get("rules", []) if r["kind"] == "legacy_labels"), []
+    )
     return Form(
         id=data["id"],
         form_version=str(data["form_version"]),
@@ -133,7 +149,9 @@ def _sheet(raw: Mapping[str, Any], keys: tuple[str, ...]) -> Sheet:
         name=raw["name"],
         short=_text(raw["short"]),
         heading=raw.get("heading"),
-        labels=tuple(LabelCell(lab["range"], lab["text"], lab.get("role", "header")) for lab in raw["labels"]),
+        labels=tuple(
+            LabelCell(lab["range"], lab["text"], lab.get("role", "header")) for lab in raw["labels"]
+        ),
         field_keys=keys,
         column_widths=dict(raw.get("columns", {})),
         row_height=raw.get("row_height"),
@@ -152,12 +170,21 @@ def _explicit_field(sheet_id: str, raw: Mapping[str, Any]) -> Field:
         raise FormError(f"field {raw.get('key')}: needs a label or a row_label and col_label")
     parse_cell(raw["cell"])
     return Field(
-        key=raw["key"], sheet=sheet_id, cell=raw["cell"], type=raw["type"], label=label,
-        row_label=row_label, col_label=col_label,
-        required=raw.get("required", True), in_document=raw.get("in_document", True),
+        key=raw["key"],
+        sheet=sheet_id,
+        cell=raw["cell"],
+        type=raw["type"],
+        label=label,
+        row_label=row_label,
+        col_label=col_label,
+        required=raw.get("required", True),
+        in_document=raw.get("in_document", True),
         choices=tuple(Choice(c["value"], _text(c)) for c in raw.get("choices", [])),
-        max_length=raw.get("max_length"), minimum=raw.get("minimum"), maximum=raw.get("maximum"),
-        merge=raw.get("merge"), heading=raw.get("heading"),
+        max_length=raw.get("max_length"),
+        minimum=raw.get("minimum"),
+        maximum=raw.get("maximum"),
+        merge=raw.get("merge"),
+        heading=raw.get("heading"),
     )
 
 
@@ -171,10 +198,13 @@ def _grid_fields(
             d_col = i * rows["step"][1] + j * cols["step"][1]
             key = fill(grid["key"], {rows["var"]: row.key, cols["var"]: col.key})
             yield Field(
-                key=key, sheet=sheet_id, cell=offset_cell(grid["origin"], d_row, d_col),
+                key=key,
+                sheet=sheet_id,
+                cell=offset_cell(grid["origin"], d_row, d_col),
                 type=grid["type"],
                 label=Text(f"{row.label.zh}／{col.label.zh}", f"{row.label.en} / {col.label.en}"),
-                row_label=row.label, col_label=col.label,
+                row_label=row.label,
+                col_label=col.label,
             )
 
 
@@ -262,10 +292,16 @@ def _rule_instance(
         raise FormError(f"rule {raw['id']}: unknown comparison {params['op']!r}")
     suffix = ",".join(f"{name}={key}" for name, key in keys.items())
     return Rule(
-        id=raw["id"], instance=f"{raw['id']}[{suffix}]" if suffix else raw["id"],
-        kind=raw["kind"], severity=raw["severity"], title=_text(raw["title"]),
-        description=_text(raw["description"]), message=_text(raw["message"]),
-        bindings=bindings, params=params, live=raw.get("live"),
+        id=raw["id"],
+        instance=f"{raw['id']}[{suffix}]" if suffix else raw["id"],
+        kind=raw["kind"],
+        severity=raw["severity"],
+        title=_text(raw["title"]),
+        description=_text(raw["description"]),
+        message=_text(raw["message"]),
+        bindings=bindings,
+        params=params,
+        live=raw.get("live"),
     )
 
 
@@ -345,9 +381,13 @@ def _check_references(fields: Mapping[str, Field], rules: tuple[Rule, ...]) -> N
     for rule in rules:
         keys = [t.key for t in rule.terms() if t.key]
         keys += list(rule.params.get("fields", ()))
-        keys += [rule.params[n].removeprefix("previous:") for n in ("field", "other") if n in rule.params]
+        keys += [
+            rule.params[n].removeprefix("previous:") for n in ("field", "other") if n in rule.params
+        ]
         when = rule.params.get("when", {})
-        keys += [when["field"]] if "field" in when else [t.key for t in when.get("sum", ()) if t.key]
+        keys += (
+            [when["field"]] if "field" in when else [t.key for t in when.get("sum", ()) if t.key]
+        )
         for key in keys:
             if key not in fields:
                 raise FormError(f"rule {rule.instance}: unknown field {key}")
@@ -355,8 +395,12 @@ def _check_references(fields: Mapping[str, Field], rules: tuple[Rule, ...]) -> N
 
 def _declaration(raw: Mapping[str, Any]) -> RuleDecl:
     return RuleDecl(
-        id=raw["id"], kind=raw["kind"], severity=raw["severity"], title=_text(raw["title"]),
-        description=_text(raw["description"]), formula=_formula_text(raw),
+        id=raw["id"],
+        kind=raw["kind"],
+        severity=raw["severity"],
+        title=_text(raw["title"]),
+        description=_text(raw["description"]),
+        formula=_formula_text(raw),
     )
 
 

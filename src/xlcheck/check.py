@@ -1,0 +1,228 @@
+"""Check one submission end to end: detect its kind, read it, validate it, and collect findings.
+
+Workbooks, canonical JSON and published reports (import) all end as flat values that go through
+the same checks: field checks, cross-total rules (with the likely culprit) and the JSON Schema.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlcheck.canonical import flatten, nest
+from xlcheck.cells import parse_cell
+from xlcheck.checks.culprit import LINEAR_KINDS, annotate, find_culprit
+from xlcheck.checks.fields import check_fields
+from xlcheck.checks.rules import check_rules
+from xlcheck.checks.schema import check_schema
+from xlcheck.codes import make_finding
+from xlcheck.findings import Finding, has_errors
+from xlcheck.form.model import Form
+
+MAX_JSON_BYTES = 20 * 2**20
+IMPORT_SUFFIXES = (".txt", ".html", ".htm", ".docx")
+
+
+@dataclass
+class FileResult:
+    path: str
+    kind: str  # xlsx | json | import
+    findings: list[Finding] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, Any] = field(default_factory=dict)
+    template: dict[str, str] = field(default_factory=dict)
+    readable: bool = True
+    sha256: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.readable and not has_errors(self.findings)
+
+    def document(self, form: Form) -> dict[str, Any]:
+        return nest(form, self.values)
+
+
+def sniff_kind(data: bytes, name: str) -> str:
+    """xlsx | json | import, by content first; the name only breaks ties for text formats."""
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if data[:2] == b"PK":
+        return "import" if b"word/" in data[:4096] and name.lower().endswith(".docx") else "xlsx"
+    if head[:1] in (b"{", b"["):
+        return "json"
+    if name.lower().endswith(IMPORT_SUFFIXES) or head[:1] == b"<":
+        return "import"
+    return "xlsx"  # the workbook reader classifies and explains everything else
+
+
+def check_bytes(
+    data: bytes, name: str, form: Form, *, previous: Mapping[str, Any] | None = None
+) -> FileResult:
+    kind = sniff_kind(data, name)
+    if kind == "json":
+        result = read_json(data, name, form)
+    elif kind == "import":
+        result = read_published(data, name, form)
+    else:
+        result = read_xlsx(data, name, form)
+    if result.readable:
+        result.findings = validate(form, result, previous=previous)
+    result.sha256 = hashlib.sha256(data).hexdigest()
+    return result
+
+
+def check_path(
+    path: Path, form: Form, *, previous: Mapping[str, Any] | None = None, display: str | None = None
+) -> FileResult:
+    name = display or str(path)
+    try:
+        data = read_capped(path)
+    except FileNotFoundError:
+        return FileResult(name, "missing", [make_finding("F01", file=name)], readable=False)
+    except OSError as exc:
+        return FileResult(
+            name, "missing", [make_finding("F06", file=name, detail=str(exc))], readable=False
+        )
+    if data is None:
+        return FileResult(
+            name, "xlsx", [make_finding("F07", file=name, detail="超过 50 MB")], readable=False
+        )
+    return check_bytes(data, name, form, previous=previous)
+
+
+def read_capped(path: Path, limit: int = 50 * 2**20) -> bytes | None:
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+# ---- readers of each kind -------------------------------------------------------------------------
+
+
+def read_xlsx(data: bytes, name: str, form: Form) -> FileResult:
+    from xlcheck.reader import read_workbook
+
+    reading = read_workbook(data, form, name)
+    result = FileResult(
+        name,
+        "xlsx",
+        reading.findings,
+        reading.values,
+        reading.raw,
+        dict(reading.sources),
+        reading.template,
+        reading.readable,
+    )
+    result.sources["__missing__"] = sorted(reading.missing_keys)
+    return result
+
+
+def read_json(data: bytes, name: str, form: Form) -> FileResult:
+    try:
+        if len(data) > MAX_JSON_BYTES:
+            raise ValueError("too large")
+        doc = json.loads(data.decode("utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        finding = make_finding("F11", file=name, line=exc.lineno, column=exc.colno, detail=exc.msg)
+        return FileResult(name, "json", [finding], readable=False)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        finding = make_finding("F11", file=name, line=1, column=1, detail=type(exc).__name__)
+        return FileResult(name, "json", [finding], readable=False)
+    if not isinstance(doc, dict):
+        return FileResult(
+            name,
+            "json",
+            [make_finding("F11", file=name, line=1, column=1, detail="not an object")],
+            readable=False,
+        )
+    result = FileResult(name, "json", values=flatten(form, doc), raw={"__doc__": doc})
+    result.template = {"form": str(doc.get("form")), "form_version": str(doc.get("form_version"))}
+    return result
+
+
+def read_published(data: bytes, name: str, form: Form) -> FileResult:
+    try:
+        from xlcheck.importers import import_report
+    except ImportError:
+        return FileResult(
+            name,
+            "import",
+            [make_finding("F14", file=name, detail=Path(name).suffix)],
+            readable=False,
+        )
+    imported = import_report(data, name, form)
+    result = FileResult(name, "import", list(imported.findings), flatten(form, imported.doc))
+    result.raw = {"__labels__": tuple(imported.labels_seen)}
+    result.sources = {r.key: r for r in imported.readings if getattr(r, "key", None)}
+    return result
+
+
+# ---- validation ------------------------------------------------------------------------------------
+
+
+def validate(
+    form: Form, result: FileResult, *, previous: Mapping[str, Any] | None = None
+) -> list[Finding]:
+    """Reading findings + field checks + rules (+ culprit) + schema, deduplicated and in sheet order."""
+    values = result.values
+    labels = tuple(result.raw.get("__labels__", ()))
+    rules = check_rules(form, values, previous, labels)
+    if any(f.is_error and _is_linear(form, f) for f in rules):
+        culprit = find_culprit(form, values, totals_are_formulas=result.kind == "xlsx")
+        rules = annotate(form, rules, culprit, located=result.kind == "xlsx")
+    findings = [*result.findings, *check_fields(form, values), *rules]
+    doc = result.raw["__doc__"] if result.kind == "json" else nest(form, values)
+    findings += check_schema(form, doc)
+    findings = _dedupe(findings, set(result.sources.get("__missing__", [])), form)
+    if result.kind != "xlsx":
+        findings = [_unlocated(f) for f in findings]
+    return sort_findings(form, findings)
+
+
+def _is_linear(form: Form, finding: Finding) -> bool:
+    return any(r.id == finding.rule and r.kind in LINEAR_KINDS for r in form.rules)
+
+
+def _dedupe(findings: list[Finding], missing: set[str], form: Form) -> list[Finding]:
+    """One value problem per cell: reading and rule findings win over the schema's."""
+    taken = {f.pointer for f in findings if f.pointer and not f.code.startswith("J")}
+    missing_pointers = {form.fields[k].pointer for k in missing if k in form.fields}
+    out, seen = [], set()
+    for f in findings:
+        if f.code.startswith("J") and f.pointer in taken:
+            continue
+        if f.pointer in missing_pointers:
+            continue
+        identity = (f.code, f.instance, f.pointer, f.message.zh)
+        if identity not in seen:
+            seen.add(identity)
+            out.append(f)
+    return out
+
+
+def _unlocated(f: Finding) -> Finding:
+    operands = tuple(dataclasses.replace(o, sheet=None, cell=None) for o in f.operands)
+    culprit = dataclasses.replace(f.culprit, sheet=None, cell=None) if f.culprit else None
+    return dataclasses.replace(f, sheet=None, cell=None, operands=operands, culprit=culprit)
+
+
+def sort_findings(form: Form, findings: list[Finding]) -> list[Finding]:
+    order = {s.name: i for i, s in enumerate(form.sheets)}
+
+    def key(f: Finding) -> tuple[int, int, int, int, str]:
+        if f.cell and f.sheet:
+            row, col = parse_cell(f.cell)
+            return (1, order.get(f.sheet, 99), row, col, f.code)
+        pointer_rank = (
+            list(form.fields).index(f.pointer.strip("/").replace("/", "."))
+            if f.pointer and f.pointer.strip("/").replace("/", ".") in form.fields
+            else 0
+        )
+        return (0 if not f.pointer else 1, 99, pointer_rank, 0, f.code)
+
+    return sorted(findings, key=key)

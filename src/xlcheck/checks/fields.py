@@ -1,0 +1,50 @@
+"""Checks of single non-numeric fields (required text, choices, year, credit code), for any source.
+
+Numeric fields are checked by the domain rule R5; these cover what the schema would say less kindly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from xlcheck.checks.schema import CREDIT_CODE_PATTERN
+from xlcheck.codes import format_value, make_finding
+from xlcheck.findings import Finding
+from xlcheck.form.model import Field, Form
+
+_CODE = re.compile(CREDIT_CODE_PATTERN)
+
+
+def check_fields(form: Form, values: Mapping[str, Any]) -> list[Finding]:
+    findings: list[Finding] = []
+    for f in form.fields.values():
+        if not f.is_numeric and f.key in values:
+            findings.extend(_field_findings(form, f, values[f.key]))
+    return findings
+
+
+def _field_findings(form: Form, f: Field, value: Any) -> Iterator[Finding]:
+    if value is None or value == "":
+        if f.required:
+            yield make_finding("V06", form=form, key=f.key)
+        return
+    if f.type == "choice" and value not in {c.value for c in f.choices}:
+        options = "、".join(c.label.zh for c in f.choices)
+        yield make_finding("V07", form=form, key=f.key, raw=format_value(value), choices=options)
+    elif f.type == "year":
+        yield from _year_findings(form, f, value)
+    elif f.type == "credit_code" and not (isinstance(value, str) and _CODE.match(value)):
+        yield make_finding("V09", form=form, key=f.key, raw=format_value(value))
+    elif f.type == "text" and f.max_length and isinstance(value, str) and len(value) > f.max_length:
+        yield make_finding("V10", form=form, key=f.key, limit=f.max_length)
+
+
+def _year_findings(form: Form, f: Field, value: Any) -> Iterator[Finding]:
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not (f.minimum or 0) <= value <= (f.maximum or 9999)
+    ):
+        yield make_finding("V08", form=form, key=f.key, raw=format_value(value))

@@ -1,0 +1,242 @@
+"""The closed set of rule kinds: each is a small pure function that yields rule violations.
+
+A kind receives one expanded rule instance and the values; it never reads files and never
+formats messages itself beyond naming the numbers (rules.py turns a Violation into a Finding).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from xlcheck.form.model import Rule, Term
+
+_OPS: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+@dataclass(frozen=True)
+class RuleInput:
+    """What a rule kind may look at: this year's values, last year's, labels seen in the source."""
+
+    values: Mapping[str, Any]
+    previous: Mapping[str, Any] | None = None
+    labels_seen: tuple[str, ...] = ()
+    numeric_keys: frozenset[str] = frozenset()
+    amount_keys: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One failure of a rule instance; `key` is the field the finding is pinned to."""
+
+    key: str | None
+    params: dict[str, Any]
+    terms: tuple[Term, ...] = ()
+    residual: Decimal | None = None  # for linear rules: left - right (0 when it holds)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def number(value: Any) -> Decimal | None:
+    """A usable number, or None (missing, text, bool): rules skip what R5 reports."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        try:
+            return Decimal(repr(value)).quantize(Decimal("0.000001")).normalize()
+        except InvalidOperation:
+            return None
+    return None
+
+
+def term_value(term: Term, data: RuleInput) -> Decimal | None:
+    if term.constant is not None:
+        return Decimal(repr(term.constant))
+    source = data.previous if term.previous else data.values
+    if source is None or term.key is None:
+        return None
+    value = number(source.get(term.key))
+    return None if value is None else value * term.sign
+
+
+def total(terms: tuple[Term, ...], data: RuleInput) -> Decimal | None:
+    parts = [term_value(t, data) for t in terms]
+    if any(p is None for p in parts):
+        return None
+    return sum((p for p in parts if p is not None), Decimal(0))
+
+
+def plain(value: Decimal) -> int | float:
+    """Decimal -> the int or float shown to people and written to JSON."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+# ---- numeric kinds ------------------------------------------------------------------------------
+
+
+def check_sum(rule: Rule, data: RuleInput) -> Iterator[Violation]:
+    target: Term = rule.params["target"]
+    operands: tuple[Term, ...] = rule.params["operands"]
+    want, got = term_value(target, data), total(operands, data)
+    if want is None or got is None or want == got:
+        return
+    yield Violation(
+        key=target.key,
+        params={"target": plain(want), "sum": plain(got), "diff": plain(abs(want - got))},
+        terms=(target, *operands),
+        residual=want - got,
+    )
+
+
+def check_equal_sums(rule: Rule, data: RuleInput) -> Iterator[Violation]:
+    left, right = rule.params["left"], rule.params["right"]
+    a, b = total(left, data), total(right, data)
+    if a is None or b is None or a == b:
+        return
+    yield Violation(
+        key=left[0].key,
+        params={"left": plain(a), "right": plain(b), "diff": plain(abs(a - b))},
+        terms=(*left, *right),
+        residual=a - b,
+    )
+
+
+def check_compare(rule: Rule, data: RuleInput) -> Iterator[Violation]:
+    left, right = rule.params["left"], rule.params["right"]
+    a, b = total(left, data), total(right, data)
+    if a is None or b is None or _OPS[rule.params["op"]](a, b):
+        return
+    yield Violation(
+        key=left[0].key, params={"left": plain(a), "right": plain(b)}, terms=(*left, *right)
+    )
+
+
+def check_zero_when(rule: Rule, data: RuleInput) -> Iterator[Violation]:
+    when = rule.params["when"]
+    if data.values.get(when["field"]) not in when["in"]:
+        return
+    for key in rule.params["fields"]:
+        value = number(data.values.get(key))
+        if value is not None and value != 0:
+            yield Violation(key=key, params={"value": plain(value)}, terms=(Term(key),))
+
+
+def check_domain(rule: Rule, data: RuleInput) -> Iterator[Violation]:
+    """R5: every numeric field present, a number, >= 0; counts whole; amounts <= 6 decimals."""
+    for key in rule.params["fields"]:
+        problem = _domain_problem(data.values.get(key, _MISSING), key in data.amount_keys)
+        if problem:
+            code, value = problem
+            yield Violation(key=key, params={"value": value}, extra={"code": code})
+
+
+_MISSING = object()
+
+
+def _domain_problem(value: Any, is_amount: bool) -> tuple[str, Any] | None:
+    if value is _MISSING or value is None or value == "":
+        return "V01", None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "V02", value
+    if value < 0:
+        return "V03", value
+    if not is_amount and not float(value).is_integer():
+        return "V04", value
+    if is_amount and Decimal(repr(float(value))).as_tuple().exponent < -6:  # type: ignore[operator]
+        return "V05", value
+    return None
+
+
+# ---- text kinds --------------------------------------------------------------------------------
+
+
+def _text(data: RuleInput, key: str) -> str:
+    value = data.values.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def check_required_text(rule: Rule, data: RuleInput) -> Iterator[Violation]:
+    for key in rule.params["fields"]:
+        if not _text(data, key):
+            yield Violation(key=key, params={})
+
+
+def check_text_mentions(rule: Rule, data: RuleInput) -> Iterator[Violation]:
+    when = rule.params["when"]
+    amount = total(when["sum"], data)
+    if amount is None or amount <= Decimal(str(when["gt"])):
+        return
+    text = _text(data, rule.params["field"])
+    if not any(word in text for word in rule.params["any_of"]):
+        yield Violation(key=rule.params["field"], params={"value": plain(amount)})
+
+
+def check_text_differs(rule: Rule, data: RuleInput) -> Iterator[Violation]:
+    if data.previous is None:
+        return
+    mine = _text(data, rule.params["field"])
+    other = data.previous.get(rule.params["other"].removeprefix("previous:"))
+    if mine and isinstance(other, str) and _squash(mine) == _squash(other):
+        yield Violation(key=rule.params["field"], params={})
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def check_prose_number(rule: Rule, data: RuleInput) -> Iterator[Violation]:
+    for key in rule.params["fields"]:
+        text = _text(data, key)
+        for pattern in rule.params["patterns"]:
+            yield from _prose_matches(key, text, pattern, data)
+
+
+def _prose_matches(
+    key: str, text: str, pattern: Mapping[str, Any], data: RuleInput
+) -> Iterator[Violation]:
+    expected = total(tuple(Term(k) for k in pattern["expected"]), data)
+    if expected is None:
+        return
+    for match in re.finditer(pattern["regex"], text):
+        quoted = Decimal(match.group(1))
+        if quoted != expected:
+            yield Violation(
+                key=key,
+                params={
+                    "phrase": match.group(0),
+                    "quoted": plain(quoted),
+                    "expected": plain(expected),
+                },
+                extra={"what": pattern["what"]},
+            )
+
+
+def check_legacy_labels(rule: Rule, data: RuleInput) -> Iterator[Violation]:
+    for label in rule.params["labels"]:
+        if any(label in seen for seen in data.labels_seen):
+            yield Violation(key=None, params={"label": label})
+
+
+KINDS: dict[str, Callable[[Rule, RuleInput], Iterator[Violation]]] = {
+    "sum": check_sum,
+    "equal_sums": check_equal_sums,
+    "compare": check_compare,
+    "zero_when": check_zero_when,
+    "domain": check_domain,
+    "required_text": check_required_text,
+    "text_mentions": check_text_mentions,
+    "text_differs": check_text_differs,
+    "prose_number": check_prose_number,
+    "legacy_labels": check_legacy_labels,
+}
