@@ -22,8 +22,8 @@ from xlcheck.xlsx.errors import PackageError, corrupt_on_error
 from xlcheck.xlsx.limits import Deadline, Limits
 from xlcheck.xlsx.props import CoreProperties, parse_app_name, parse_core, parse_custom
 from xlcheck.xlsx.refs import normalize_ref
-from xlcheck.xlsx.sharedstrings import read_shared_strings
-from xlcheck.xlsx.sheet import SheetData, read_sheet_stream
+from xlcheck.xlsx.sharedstrings import parse_shared_strings, read_shared_strings
+from xlcheck.xlsx.sheet import SheetData, read_sheet_stream, read_sheet_tree
 from xlcheck.xlsx.workbook import (
     DefinedName,
     Relationship,
@@ -37,6 +37,8 @@ from xlcheck.xlsx.workbook import (
 from xlcheck.xlsx.xmlsafe import local_name, parse_xml
 
 _DEFAULT_WORKBOOK = "xl/workbook.xml"
+# Parts up to this declared size are parsed whole (fastest); larger ones are streamed.
+WHOLE_PART_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -100,11 +102,13 @@ class XlsxPackage:
         return self._cache["sst"]
 
     def _read_shared_strings(self, deadline: Deadline) -> list[str]:
-        member = (
-            None if self.shared_strings_part is None else self._parts.find(self.shared_strings_part)
-        )
+        part = self.shared_strings_part
+        member = None if part is None else self._parts.find(part)
         if member is None:
             return []
+        if self._parts.archive.getinfo(member).file_size <= WHOLE_PART_BYTES:
+            with corrupt_on_error("sharedStrings"):
+                return parse_shared_strings(self._parts.read(member) or b"", self.limits)
         with corrupt_on_error("sharedStrings"), self._parts.archive.open(member) as fh:
             return read_shared_strings(iter_chunks(fh), self.limits, deadline)
 
@@ -123,8 +127,14 @@ class XlsxPackage:
         member = None if info.part is None else self._parts.find(info.part)
         if member is None:
             raise PackageError("corrupt", f"part of sheet {info.name!r} is missing")
+        deadline = Deadline(self.limits.max_seconds)
+        if self._parts.archive.getinfo(member).file_size <= WHOLE_PART_BYTES:
+            data = self._parts.read(member) or b""
+            with corrupt_on_error(f"sheet {info.name!r}"):
+                return read_sheet_tree(
+                    data, info.name, refs, last_row, self.shared_strings, deadline
+                )
         with corrupt_on_error(f"sheet {info.name!r}"), self._parts.archive.open(member) as fh:
-            deadline = Deadline(self.limits.max_seconds)
             return read_sheet_stream(
                 iter_chunks(fh), info.name, refs, last_row, self.shared_strings, deadline
             )

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 MAX_COLUMN: Final = 16_384
 MAX_ROW: Final = 1_048_576
 _CELL: Final = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 _LETTERS: Final = re.compile(r"[A-Z]{1,3}")
+# The common defined-name shape: one sheet (quoted or plain) and one absolute/relative cell.
+_SHEET_CELL: Final = re.compile(
+    r"(?:'((?:[^']|'')+)'|([^'!\[\]()+\-*/&,;\" ]+))!\$?([A-Za-z]{1,3})\$?([0-9]{1,7})"
+)
 
 
+@lru_cache(maxsize=65_536)
 def normalize_ref(ref: str) -> str:
     """'$d$4' -> 'D4'; ValueError for anything that is not a single in-range A1 cell."""
     match = _CELL.fullmatch(ref.strip())
@@ -75,10 +81,12 @@ def parse_name_target(text: str) -> tuple[str | None, str | None]:
     """(sheet, cell) of a defined name; cell None unless one cell; (None, None) for #REF!."""
     if "#REF!" in text.upper():
         return None, None
-    sheet, rest = split_sheet_ref(text)
-    if sheet is None:
-        return None, None
-    try:
-        return sheet, normalize_ref(rest)
-    except ValueError:
-        return sheet, None
+    match = _SHEET_CELL.fullmatch(text.strip())
+    if match is not None:
+        quoted, plain, letters, digits = match.groups()
+        sheet = plain if quoted is None else quoted.replace("''", "'")
+        try:
+            return sheet, normalize_ref(letters + digits)
+        except ValueError:
+            return sheet, None
+    return split_sheet_ref(text)[0], None

@@ -9,7 +9,7 @@ from typing import cast
 
 from xlcheck.xlsx.errors import PackageError, corrupt_on_error
 from xlcheck.xlsx.limits import Deadline, Limits
-from xlcheck.xlsx.xmlsafe import PrologGuard, guard_prolog, rich_text
+from xlcheck.xlsx.xmlsafe import PrologGuard, guard_prolog, parse_xml, rich_text
 
 
 def read_shared_strings(chunks: Iterator[bytes], limits: Limits, deadline: Deadline) -> list[str]:
@@ -20,6 +20,17 @@ def read_shared_strings(chunks: Iterator[bytes], limits: Limits, deadline: Deadl
         _check_declared_count(guard, limits)
         ns = guard.root_namespace()
         return _collect(itertools.chain(head, chunks), ns, limits, deadline)
+
+
+def parse_shared_strings(data: bytes, limits: Limits) -> list[str]:
+    """The same as read_shared_strings for a small part parsed whole."""
+    root = parse_xml(data, "sharedStrings")
+    ns = root.tag[: root.tag.find("}") + 1]
+    si_tag, t_tag, r_tag = ns + "si", ns + "t", ns + "r"
+    strings = [rich_text(si, t_tag, r_tag) for si in root if si.tag == si_tag]
+    if len(strings) > limits.max_shared_strings:
+        raise PackageError("too_large", f"more than {limits.max_shared_strings} strings")
+    return strings
 
 
 def _check_declared_count(guard: PrologGuard, limits: Limits) -> None:

@@ -96,14 +96,19 @@ def parse_defined_names(root: ET.Element, sheets: list[SheetInfo]) -> dict[str, 
     """Global names keyed by name; sheet-local names keyed '<sheet name>!<name>'."""
     names: dict[str, DefinedName] = {}
     container = first_child(root, "definedNames")
-    for element in () if container is None else children(container, "definedName"):
+    for element in () if container is None else container:
+        if not element.tag.endswith("definedName"):
+            continue
         name, ref = element.get("name", ""), element.text or ""
-        local = element.get("localSheetId", "")
-        index = int(local) if local.isdigit() and len(local) < 6 else None
+        local = element.get("localSheetId")
+        index = int(local) if local is not None and local.isdigit() and len(local) < 6 else None
         sheet, cell = parse_name_target(ref)
         entry = DefinedName(name, ref, index, sheet, cell, element.get("hidden") in ("1", "true"))
-        scope = sheets[index].name if index is not None and index < len(sheets) else None
-        names[name if index is None else f"{scope or index}!{name}"] = entry
+        if index is None:
+            names[name] = entry
+        else:
+            scope = sheets[index].name if index < len(sheets) else str(index)
+            names[f"{scope}!{name}"] = entry
     return names
 
 
