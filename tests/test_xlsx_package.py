@@ -337,3 +337,26 @@ def test_random_corruption_only_raises_package_error(xw_path: Path) -> None:
         except PackageError as error:
             codes.add(error.code)
     assert codes <= {"corrupt", "not_zip", "empty", "zip_bomb", "not_xlsx", "too_many_parts"}
+
+
+def test_streaming_path_matches_whole_part_path(
+    xw_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts above WHOLE_PART_BYTES are streamed; both paths must give the same answers."""
+    path = fx.rewrite_zip(
+        xw_path, tmp_path / "p.xlsx", {"xl/worksheets/sheet2.xml": fx.prefixed_sheet(fx.MAIN_NS)}
+    )
+    names = [fx.INFO, "附表"]
+    whole = [open_package(path).read_sheet(name) for name in names]
+    partial = [open_package(path).read_sheet(name, max_row=2) for name in names]
+    monkeypatch.setattr("xlcheck.xlsx.package.WHOLE_PART_BYTES", 0)
+    assert [open_package(path).read_sheet(name) for name in names] == whole
+    assert [open_package(path).read_sheet(name, max_row=2) for name in names] == partial
+    lol = fx.rewrite_zip(
+        xw_path, tmp_path / "lol.xlsx", {"xl/sharedStrings.xml": fx.BILLION_LAUGHS}
+    )
+    expect_code(lol, "doctype")
+
+
+def test_shared_string_cap(xw_path: Path) -> None:
+    expect_code(xw_path, "too_large", Limits(max_shared_strings=2))

@@ -20,7 +20,7 @@ from xlcheck.xlsx.container import (
 )
 from xlcheck.xlsx.errors import PackageError, corrupt_on_error
 from xlcheck.xlsx.limits import Deadline, Limits
-from xlcheck.xlsx.props import CoreProperties, parse_app_name, parse_core, parse_custom
+from xlcheck.xlsx.props import CoreProperties, parse_core, parse_custom, read_app_name
 from xlcheck.xlsx.refs import normalize_ref
 from xlcheck.xlsx.sharedstrings import parse_shared_strings, read_shared_strings
 from xlcheck.xlsx.sheet import SheetData, read_sheet_stream, read_sheet_tree
@@ -248,5 +248,5 @@ def _core(package_rels: dict[str, Relationship], parts: _Parts) -> CorePropertie
 
 
 def _app_name(package_rels: dict[str, Relationship], parts: _Parts) -> str | None:
-    root = parts.xml(_property_part(package_rels, "extended-properties", "docProps/app.xml"))
-    return None if root is None else parse_app_name(root)
+    data = parts.read(_property_part(package_rels, "extended-properties", "docProps/app.xml"))
+    return None if data is None else read_app_name(data)

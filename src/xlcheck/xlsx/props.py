@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
-from xlcheck.xlsx.xmlsafe import children, first_child, local_name
+from xlcheck.xlsx.errors import corrupt_on_error
+from xlcheck.xlsx.xmlsafe import PrologGuard, children, local_name
+
+_APP_STEP = 2048
 
 
 @dataclass(frozen=True)
@@ -37,10 +42,25 @@ def parse_core(root: ET.Element) -> CoreProperties:
     return CoreProperties(**values)
 
 
-def parse_app_name(root: ET.Element) -> str | None:
-    """The producing application, e.g. 'Microsoft Excel', 'WPS 表格', 'LibreOffice/…'."""
-    element = first_child(root, "Application")
-    return None if element is None else (element.text or "").strip() or None
+def read_app_name(data: bytes) -> str | None:
+    """The producing application ('Microsoft Excel', 'WPS 表格', 'LibreOffice/…') from app.xml.
+
+    <Application> comes first in practice, so the part is parsed only until it is seen (app.xml
+    lists every defined name and can be larger than the workbook part).
+    """
+    guard = PrologGuard()
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
+    with corrupt_on_error("docProps/app.xml"):
+        for start in range(0, len(data), _APP_STEP):
+            chunk = data[start : start + _APP_STEP]
+            guard.feed(chunk)
+            parser.feed(chunk)
+            for _event, element in cast(Iterator[tuple[str, ET.Element]], parser.read_events()):
+                if local_name(element.tag) == "Application":
+                    return (element.text or "").strip() or None
+        guard.feed(b"", True)
+        parser.close()
+    return None
 
 
 def parse_custom(root: ET.Element) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from xlcheck.xlsx.refs import parse_name_target
 from xlcheck.xlsx.xmlsafe import children, find_attr, first_child
@@ -37,9 +38,11 @@ class SheetInfo:
     kind: str
 
 
-@dataclass(frozen=True)
-class DefinedName:
-    """A defined name; target_cell is set only when `ref` is one cell on one sheet."""
+class DefinedName(NamedTuple):
+    """A defined name; target_cell is set only when `ref` is one cell on one sheet.
+
+    A NamedTuple (immutable) rather than a frozen dataclass: templates carry hundreds of names.
+    """
 
     name: str
     ref: str
