@@ -1,0 +1,5 @@
+"""`python -m xlcheck` runs the command line."""
+
+from xlcheck.cli import main
+
+main()

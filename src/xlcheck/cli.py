@@ -1,0 +1,229 @@
+"""The command line (click only here): parse options, make one core call, print, exit 0/1/2.
+
+Exit codes: 0 every file valid (warnings allowed); 1 a file has errors or cannot be read;
+2 usage error or the tool itself could not run. Heavy modules are imported inside commands so
+that `xlcheck check` on one file starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from xlcheck import __version__
+from xlcheck.cli_common import ToolError, fail, form_option, lang_option, load_form_or_fail, styler
+
+
+def _guard_output(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        fail(f"输出文件已存在：{path}（加 --force 覆盖）/ output exists: use --force")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xlcheck")
+def cli() -> None:
+    """xlcheck：政府信息公开工作年度报告的填报模板、校验与输出。
+
+    Locked Excel templates, validation and official outputs for statutory reports.
+    """
+
+
+@cli.command()
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="模板输出路径 (.xlsx)"
+)
+@click.option("--agency", help="预填机关名称")
+@click.option("--year", type=click.IntRange(2000, 2100), help="预填报告年度")
+@click.option("--force", is_flag=True, help="覆盖已存在的文件")
+@form_option
+def template(
+    output: Path, agency: str | None, year: int | None, force: bool, form_name: str
+) -> None:
+    """生成锁定的 Excel 填报模板 / write the locked template."""
+    from xlcheck.outputs import OutputError, write_atomic
+    from xlcheck.xlsxout import write_template
+
+    form = load_form_or_fail(form_name)
+    _guard_output(output, force)
+    try:
+        write_atomic(output, lambda fh: write_template(form, fh, agency=agency, year=year))
+    except OutputError as exc:
+        fail(str(exc))
+    click.echo(f"已生成模板：{output}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--errors-dir", type=click.Path(path_type=Path), help="为有错误的工作簿写出 <名称>.errors.xlsx"
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--previous", type=click.Path(path_type=Path), help="上年报告（JSON 或 xlsx），用于跨年核对"
+)
+@lang_option
+@form_option
+def check(
+    files: Sequence[Path],
+    errors_dir: Path | None,
+    fmt: str,
+    previous: Path | None,
+    lang: str,
+    form_name: str,
+) -> None:
+    """校验报送的工作簿或 JSON / validate returned workbooks or canonical JSON."""
+    from xlcheck.check import check_path
+    from xlcheck.report import format_json, format_text
+
+    form = load_form_or_fail(form_name)
+    prior = _previous_values(form, previous)
+    results = [check_path(Path(f), form, previous=prior) for f in files]
+    if errors_dir is not None:
+        _write_error_workbooks(form, results, files, errors_dir, lang)
+    text = (
+        format_json(results, lang)
+        if fmt == "json"
+        else format_text(results, lang, styler(sys.stdout.isatty()))
+    )  # type: ignore[arg-type]
+    click.echo(text, nl=False)
+    sys.exit(0 if all(r.valid for r in results) else 1)
+
+
+def _previous_values(form: Any, previous: Path | None) -> dict[str, Any] | None:
+    """Last year's values for X1/W3/W4/W9; an unreadable file is a usage problem (exit 2)."""
+    if previous is None:
+        return None
+    from xlcheck.check import check_path
+
+    result = check_path(previous, form)
+    if not result.readable:
+        fail(f"无法读取上年报告 {previous}：{result.findings[0].text('zh')}")
+    return dict(result.values)
+
+
+def _write_error_workbooks(
+    form: Any, results: Sequence[Any], files: Sequence[Path], folder: Path, lang: str
+) -> None:
+    from xlcheck.outputs import OutputError, write_atomic
+    from xlcheck.xlsxout import write_error_workbook
+
+    inputs = {Path(f): None for f in files}
+    used: set[str] = set()
+    for result, source in zip(results, files, strict=True):
+        if result.valid or not result.readable or result.kind != "xlsx":
+            continue
+        dest = folder / _unique_name(Path(source).stem + ".errors.xlsx", used)
+
+        def write(fh: Any, result: Any = result, source: Path = source) -> None:
+            write_error_workbook(
+                form,
+                fh,
+                cells=result.raw,
+                findings=result.findings,
+                source_name=Path(source).name,
+                lang=lang,
+            )
+
+        try:
+            write_atomic(dest, write, protect=inputs)
+        except OutputError as exc:
+            fail(str(exc))
+        click.echo(f"错误清单：{dest}", err=True)
+
+
+def _unique_name(name: str, used: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate in used:
+        n += 1
+        stem, _, suffix = name.partition(".")
+        candidate = f"{stem}-{n}.{suffix}"
+    used.add(candidate)
+    return candidate
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@lang_option
+@form_option
+def rules(fmt: str, lang: str, form_name: str) -> None:
+    """列出表单的校验规则 / print the rule catalogue."""
+    import json
+
+    form = load_form_or_fail(form_name)
+    rows = [
+        {
+            "id": d.id,
+            "severity": d.severity,
+            "kind": d.kind,
+            "title": d.title.get(lang),  # type: ignore[arg-type]
+            "description": d.description.get(lang),
+            "formula": d.formula,
+        }  # type: ignore[arg-type]
+        for d in form.declarations
+    ]
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {"form": form.id, "form_version": form.form_version, "rules": rows},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    for row in rows:
+        sev = (
+            ("错误" if row["severity"] == "error" else "提示") if lang == "zh" else row["severity"]
+        )
+        click.echo(f"{row['id']:<4} {sev}  {row['title']}：{row['description']}")
+        click.echo(f"      {row['formula']}")
+
+
+from xlcheck.cli_batch import batch  # noqa: E402
+from xlcheck.cli_convert import convert, fill, import_cmd  # noqa: E402  (commands split by size)
+
+cli.add_command(convert)
+cli.add_command(fill)
+cli.add_command(import_cmd)
+cli.add_command(batch)
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Entry point: one-line messages for usage and tool errors, never a traceback."""
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="xlcheck",
+            standalone_mode=False,
+        )
+    except click.UsageError as exc:
+        hint = f"（{exc.ctx.command_path} --help 查看用法）" if exc.ctx else ""
+        click.echo(f"xlcheck: 用法错误 / usage error: {exc.format_message()}{hint}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"xlcheck: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("xlcheck: 已中止 / aborted", err=True)
+        sys.exit(2)
+    except ToolError as exc:
+        click.echo(f"xlcheck: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(2)
+    except Exception as exc:  # the tool failed: say so in one line, details only on request
+        if os.environ.get("XLCHECK_DEBUG"):
+            raise
+        click.echo(f"xlcheck: 内部错误 / internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(2)
+    sys.exit(0)

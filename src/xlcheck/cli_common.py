@@ -1,0 +1,53 @@
+"""Pieces shared by the command modules: one-line tool errors, shared options, terminal colour."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import click
+
+LANGS = click.Choice(["zh", "en"])
+lang_option = click.option(
+    "--lang", type=LANGS, default="zh", show_default=True, help="消息语言 / message language"
+)
+form_option = click.option(
+    "--form",
+    "form_name",
+    default="gov-info-disclosure-2021",
+    show_default=True,
+    help="表单定义（名称或 JSON 文件）",
+)
+
+
+class ToolError(Exception):
+    """The tool could not do what was asked (exit 2): one line for the user."""
+
+
+def fail(message: str) -> NoReturn:
+    raise ToolError(message)
+
+
+def load_form_or_fail(name: str) -> Any:
+    from xlcheck.form import FormError, load_form
+
+    try:
+        return load_form(name)
+    except FormError as exc:
+        fail(f"表单定义有误：{exc}")
+
+
+def styler(stream_is_tty: bool) -> Any:
+    colours = {
+        "error": "red",
+        "warning": "yellow",
+        "ok": "green",
+        "dim": "bright_black",
+        "head": None,
+    }
+
+    def style(text: str, role: str) -> str:
+        if not stream_is_tty:
+            return text
+        return click.style(text, fg=colours.get(role), bold=role == "head")
+
+    return style

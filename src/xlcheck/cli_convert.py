@@ -1,0 +1,264 @@
+"""Commands that write documents: convert (JSON, Word), fill (JSON -> workbook), import (published)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from xlcheck.cli_common import fail, form_option, lang_option, load_form_or_fail, styler
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--to", "target", type=click.Choice(["json", "docx"]), required=True, help="输出格式")
+@click.option("--out-dir", type=click.Path(path_type=Path), default=Path("."), show_default=True)
+@click.option("--force", is_flag=True, help="有错误也转换（输出标注“未经校验”）")
+@click.option(
+    "--source-map", is_flag=True, help="同时写出 <名称>.sourcemap.json（JSON 指针 → 单元格）"
+)
+@click.option(
+    "--docx-template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="本地红头/样式模板 .docx",
+)
+@lang_option
+@form_option
+def convert(
+    files: Sequence[Path],
+    target: str,
+    out_dir: Path,
+    force: bool,
+    source_map: bool,
+    docx_template: Path | None,
+    lang: str,
+    form_name: str,
+) -> None:
+    """把有效的工作簿转换为规范 JSON 或 Word 报告 / convert valid workbooks to JSON or Word."""
+    from xlcheck.check import check_path
+    from xlcheck.report import format_text
+
+    form = load_form_or_fail(form_name)
+    _ensure_folder(out_dir)
+    inputs = {Path(f): None for f in files}
+    results = [check_path(Path(f), form) for f in files]
+    for result, source in zip(results, files, strict=True):
+        if result.valid or (force and result.readable):
+            _write_outputs(
+                form, result, Path(source), out_dir, target, source_map, docx_template, inputs
+            )
+        elif result.readable and result.kind == "xlsx":
+            _write_errors(form, result, Path(source), out_dir, lang, inputs)
+    invalid = [r for r in results if not r.valid]
+    if invalid:
+        click.echo(format_text(invalid, lang, styler(sys.stdout.isatty())), nl=False)  # type: ignore[arg-type]
+    sys.exit(0 if not invalid or (force and all(r.readable for r in results)) else 1)
+
+
+def _ensure_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"无法创建输出文件夹 {folder}：{exc.strerror}")
+    if not _writable(folder):
+        fail(f"输出文件夹不可写：{folder}")
+
+
+def _writable(folder: Path) -> bool:
+    import os
+
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def _write_outputs(
+    form: Any,
+    result: Any,
+    source: Path,
+    out_dir: Path,
+    target: str,
+    with_map: bool,
+    docx_template: Path | None,
+    inputs: dict[Path, None],
+) -> None:
+    from xlcheck.outputs import (
+        OutputError,
+        canonical_document,
+        canonical_json,
+        source_map,
+        write_atomic,
+        write_bytes_atomic,
+    )
+
+    unvalidated = not result.valid
+    try:
+        if target == "json":
+            dest = _destination(out_dir, source, ".json", inputs)
+            write_bytes_atomic(
+                dest,
+                canonical_json(form, result, unvalidated=unvalidated).encode("utf-8"),
+                protect=inputs,
+            )
+        else:
+            from xlcheck.render.docx_report import write_report
+
+            dest = _destination(out_dir, source, ".docx", inputs)
+            doc = canonical_document(form, result, unvalidated=unvalidated)
+            write_atomic(
+                dest,
+                lambda fh: write_report(
+                    form, doc, fh, docx_template=docx_template, unvalidated=unvalidated
+                ),
+                protect=inputs,
+            )
+        if with_map:
+            data = json.dumps(source_map(form, result), ensure_ascii=False, indent=2) + "\n"
+            write_bytes_atomic(
+                _destination(out_dir, source, ".sourcemap.json", inputs),
+                data.encode("utf-8"),
+                protect=inputs,
+            )
+    except OutputError as exc:
+        fail(str(exc))
+    click.echo(f"已写出：{dest}", err=True)
+
+
+def _destination(out_dir: Path, source: Path, suffix: str, inputs: dict[Path, None]) -> Path:
+    """<stem><suffix> in out_dir; an input is never the destination (then <stem>.canonical<suffix>)."""
+    dest = out_dir / (source.stem + suffix)
+    if any(dest.resolve() == p.resolve() for p in inputs):
+        dest = out_dir / (source.stem + ".canonical" + suffix)
+    return dest
+
+
+def _write_errors(
+    form: Any, result: Any, source: Path, out_dir: Path, lang: str, inputs: dict[Path, None]
+) -> None:
+    from xlcheck.outputs import OutputError, write_atomic
+    from xlcheck.xlsxout import write_error_workbook
+
+    dest = _destination(out_dir, source, ".errors.xlsx", inputs)
+    try:
+        write_atomic(
+            dest,
+            lambda fh: write_error_workbook(
+                form,
+                fh,
+                cells=result.raw,
+                findings=result.findings,
+                source_name=source.name,
+                lang=lang,
+            ),
+            protect=inputs,
+        )
+    except OutputError as exc:
+        fail(str(exc))
+    click.echo(f"有错误，未转换；错误清单：{dest}", err=True)
+
+
+@click.command()
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="填好的模板 (.xlsx)"
+)
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="上年 JSON：以其“结转下年度”预填本年“上年结转”",
+)
+@click.option("--force", is_flag=True, help="覆盖已存在的文件")
+@lang_option
+@form_option
+def fill(
+    data: Path, output: Path, previous: Path | None, force: bool, lang: str, form_name: str
+) -> None:
+    """用规范 JSON 生成填好的锁定模板 / write a filled, locked template from canonical JSON."""
+    from xlcheck.check import check_path
+    from xlcheck.outputs import OutputError, write_atomic
+    from xlcheck.report import format_text
+    from xlcheck.xlsxout import write_template
+
+    form = load_form_or_fail(form_name)
+    if output.exists() and not force:
+        fail(f"输出文件已存在：{output}（加 --force 覆盖）")
+    result = check_path(data, form)
+    if not result.readable:
+        click.echo(format_text([result], lang), nl=False)  # type: ignore[arg-type]
+        sys.exit(1)
+    values = dict(result.values)
+    if previous is not None:
+        values.update(carry_over(form, check_path(previous, form).values))
+    try:
+        write_atomic(
+            output, lambda fh: write_template(form, fh, values=values), protect={data: None}
+        )
+    except OutputError as exc:
+        fail(str(exc))
+    click.echo(f"已生成：{output}")
+
+
+def carry_over(form: Any, last: dict[str, Any]) -> dict[str, Any]:
+    """This year's 上年结转 = last year's 结转下年度, column by column (rule X1 declares the pairs)."""
+    pairs = {}
+    for rule in form.rules:
+        if rule.id == "X1":
+            mine, theirs = rule.params["left"][0].key, rule.params["right"][0].key
+            if theirs in last and form.fields[mine].is_input:
+                pairs[mine] = last[theirs]
+    return pairs
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--out-dir", type=click.Path(path_type=Path), default=Path("."), show_default=True
+)
+@lang_option
+@form_option
+def import_cmd(files: Sequence[Path], out_dir: Path, lang: str, form_name: str) -> None:
+    """把已发布的报告（.txt/.html/.docx）转为规范 JSON 并审查 / import published reports."""
+    from xlcheck.check import check_path
+    from xlcheck.outputs import OutputError, canonical_json, write_bytes_atomic
+    from xlcheck.report import format_text
+
+    form = load_form_or_fail(form_name)
+    _ensure_folder(out_dir)
+    inputs = {Path(f): None for f in files}
+    results = [check_path(Path(f), form) for f in files]
+    for result, source in zip(results, files, strict=True):
+        if not result.readable:
+            continue
+        try:
+            dest = _destination(out_dir, Path(source), ".json", inputs)
+            write_bytes_atomic(
+                dest,
+                canonical_json(form, result, unvalidated=not result.valid).encode("utf-8"),
+                protect=inputs,
+            )
+            readings = {
+                "source": str(source),
+                "readings": [_reading_dict(r) for r in result.sources.values()],
+            }
+            write_bytes_atomic(
+                _destination(out_dir, Path(source), ".import.json", inputs),
+                (json.dumps(readings, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
+                protect=inputs,
+            )
+        except OutputError as exc:
+            fail(str(exc))
+    click.echo(format_text(results, lang, styler(sys.stdout.isatty())), nl=False)  # type: ignore[arg-type]
+    sys.exit(0 if all(r.valid for r in results) else 1)
+
+
+def _reading_dict(reading: Any) -> dict[str, Any]:
+    import dataclasses
+
+    if dataclasses.is_dataclass(reading) and not isinstance(reading, type):
+        return {
+            k: (v if isinstance(v, str | int | float | bool | type(None)) else str(v))
+            for k, v in dataclasses.asdict(reading).items()
+        }
+    return {"value": str(reading)}
