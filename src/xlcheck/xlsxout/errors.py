@@ -1,0 +1,144 @@
+"""The error workbook: the template rebuilt around an office's values, with every finding listed
+on a first sheet, linked to its cell, and the offending cells painted and commented.
+
+Rebuilding (instead of copying the office's file) drops whatever else the file carried: macros,
+external links, foreign names and formulas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from xlcheck.findings import Finding, count_by_severity
+from xlcheck.form.model import Form
+from xlcheck.xlsxout.formulas import quote_sheet
+from xlcheck.xlsxout.metadata import SHEET_PROTECTION, TEMPLATE_PASSWORD, open_workbook
+from xlcheck.xlsxout.safe_text import neutralise
+from xlcheck.xlsxout.template import Built, build_workbook
+
+_WORDS = {
+    "zh": {
+        "sheet": "错误清单",
+        "columns": ("序号", "严重程度", "表", "行", "列", "单元格", "说明"),
+        "error": "错误",
+        "warning": "提示",
+        "summary": "「{source}」共 {errors} 个错误、{warnings} 个提示，请逐条修改后重新报送。",
+    },
+    "en": {
+        "sheet": "Findings",
+        "columns": ("No.", "Severity", "Table", "Row", "Column", "Cell", "Message"),
+        "error": "Error",
+        "warning": "Warning",
+        "summary": "“{source}”: {errors} errors and {warnings} warnings; fix each one and send the file again.",
+    },
+}
+_WIDTHS = (6, 10, 14, 34, 16, 12, 90)
+
+
+def write_error_workbook(
+    form: Form,
+    dest: Path | BinaryIO,
+    *,
+    cells: Mapping[str, Any],
+    findings: Sequence[Finding],
+    source_name: str,
+    lang: str = "zh",
+) -> None:
+    """Write the error workbook for one submission; `cells` are the values as the office typed them."""
+    words = _WORDS["en" if lang == "en" else "zh"]
+    workbook = open_workbook(dest)
+    listing = workbook.add_worksheet(str(words["sheet"]))
+    built = build_workbook(form, workbook, cells, marks=_marks(findings))
+    _annotate(built, findings, lang)
+    _write_listing(listing, built, findings, source_name, words, lang)
+    listing.activate()
+    workbook.close()
+
+
+def _marks(findings: Sequence[Finding]) -> dict[tuple[str, str], str]:
+    """(sheet, cell) -> error when any finding there is an error, else warning."""
+    marks: dict[tuple[str, str], str] = {}
+    for finding in findings:
+        if finding.sheet and finding.cell:
+            place = (finding.sheet, finding.cell)
+            marks[place] = "error" if finding.is_error else marks.get(place, "warning")
+    return marks
+
+
+def _annotate(built: Built, findings: Sequence[Finding], lang: str) -> None:
+    """One comment per offending cell listing all its messages; paint cells nothing wrote."""
+    notes: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        if finding.sheet in built.worksheets and finding.cell:
+            notes.setdefault((finding.sheet, finding.cell), []).append(finding)
+    for (sheet, cell), group in notes.items():
+        worksheet = built.worksheets[sheet]
+        if (sheet, cell) not in built.written:
+            mark = "error" if any(f.is_error for f in group) else "warning"
+            worksheet.write_blank(cell, None, built.styles.get("row", mark))
+        text = "\n".join(_note_line(f, lang) for f in group)
+        lines = sum(1 + len(f.text(_lang(lang))) // 30 for f in group)
+        options = {"author": "xlcheck", "x_scale": 2.5, "y_scale": min(1.0 + 0.5 * lines, 8.0)}
+        worksheet.write_comment(cell, neutralise(text), options)
+
+
+def _lang(lang: str) -> Any:
+    return "en" if lang == "en" else "zh"
+
+
+def _note_line(finding: Finding, lang: str) -> str:
+    word = _WORDS[_lang(lang)]["error" if finding.is_error else "warning"]
+    return f"【{word}】{finding.text(_lang(lang))}"
+
+
+def _write_listing(
+    worksheet: Any,
+    built: Built,
+    findings: Sequence[Finding],
+    source_name: str,
+    words: Mapping[str, Any],
+    lang: str,
+) -> None:
+    styles = built.styles
+    errors, warnings = count_by_severity(list(findings))
+    summary = str(words["summary"]).format(source=source_name, errors=errors, warnings=warnings)
+    worksheet.merge_range(0, 0, 0, len(_WIDTHS) - 1, "", styles.get("summary"))
+    worksheet.write_string(0, 0, neutralise(summary), styles.get("summary"))
+    worksheet.set_row(0, 30)
+    for col, (title, width) in enumerate(zip(words["columns"], _WIDTHS, strict=True)):
+        worksheet.set_column(col, col, width)
+        worksheet.write_string(1, col, title, styles.get("list_header"))
+    for index, finding in enumerate(findings, start=1):
+        _write_finding(worksheet, built, index + 1, index, finding, lang)
+    worksheet.freeze_panes(2, 0)
+    worksheet.set_landscape()
+    worksheet.set_paper(9)
+    worksheet.fit_to_pages(1, 0)
+    worksheet.repeat_rows(1)
+    worksheet.protect(TEMPLATE_PASSWORD, SHEET_PROTECTION)
+
+
+def _write_finding(
+    worksheet: Any, built: Built, row: int, index: int, finding: Finding, lang: str
+) -> None:
+    lg = _lang(lang)
+    styles = built.styles
+    mark = "error" if finding.is_error else "warning"
+    worksheet.write_number(row, 0, index, styles.get("list_cell"))
+    worksheet.write_string(row, 1, str(_WORDS[lg][mark]), styles.get("list_cell", mark))
+    table = finding.table.get(lg) if finding.table else (finding.sheet or "")
+    texts = (
+        table,
+        finding.row_label.get(lg) if finding.row_label else "",
+        finding.col_label.get(lg) if finding.col_label else "",
+    )
+    for col, text in enumerate(texts, start=2):
+        worksheet.write_string(row, col, neutralise(text), styles.get("list_cell"))
+    if finding.cell and finding.sheet in built.worksheets:
+        link = f"internal:{quote_sheet(finding.sheet)}{finding.cell}"
+        worksheet.write_url(row, 5, link, styles.get("link"), string=finding.cell)
+    else:
+        worksheet.write_string(row, 5, neutralise(finding.cell or ""), styles.get("list_cell"))
+    worksheet.write_string(row, 6, neutralise(finding.text(lg)), styles.get("list_cell"))
