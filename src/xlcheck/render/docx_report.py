@@ -1,0 +1,127 @@
+"""The published Word report: the title, then the form's six sections in order, as prose and tables."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+
+from xlcheck.canonical import flatten
+from xlcheck.form.model import Form, Section
+from xlcheck.render.docx_style import (
+    StyleIds,
+    clean_text,
+    el,
+    open_document,
+    sub,
+    text_run,
+    text_width_twips,
+)
+from xlcheck.render.docx_tables import layout_sheet, table_element
+
+UNVALIDATED = "未经校验"
+# An empty prose section or overview topic keeps its heading and says 无 (the spec asks for 无
+# rather than nothing); an empty intro is simply left out, as it has no heading of its own.
+EMPTY = "无"
+_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.]+)\}")
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]")
+# Leading full-width spaces typed for indentation would double the style's first-line indent.
+_EDGE_SPACE = " \t\u3000\u00a0"
+
+
+def write_report(
+    form: Form,
+    doc: Mapping[str, Any],
+    dest: Path | BinaryIO,
+    *,
+    docx_template: Path | None = None,
+    unvalidated: bool = False,
+) -> None:
+    """Write the Word report of canonical document `doc` to `dest` (a path or a binary stream)."""
+    document, ids = open_document(docx_template)
+    body = document.element.body
+    sect_pr = body.find(qn("w:sectPr"))
+    values = flatten(form, doc)
+    document.core_properties.title = clean_text(document_title(form, values))
+    elements = report_elements(form, values, ids, text_width_twips(document), unvalidated)
+    for element in elements:
+        if sect_pr is None:
+            body.append(element)
+        else:
+            sect_pr.addprevious(element)
+    document.save(str(dest) if isinstance(dest, Path) else dest)
+
+
+def report_elements(
+    form: Form, values: Mapping[str, Any], ids: StyleIds, width: int, unvalidated: bool
+) -> list[BaseOxmlElement]:
+    """Body paragraphs and tables of the report, in order."""
+    elements = [paragraph(ids.title, document_title(form, values))]
+    if unvalidated:
+        elements.append(paragraph(ids.mark, UNVALIDATED))
+    for section in form.sections:
+        elements.append(paragraph(ids.heading1, section.heading))
+        elements.extend(section_elements(form, section, values, ids, width))
+    return elements
+
+
+def document_title(form: Form, values: Mapping[str, Any]) -> str:
+    """The form's title pattern with `{key}` replaced by the value as plain text (never format())."""
+    return _PLACEHOLDER.sub(lambda match: plain(values.get(match.group(1))), form.document_title.zh)
+
+
+def plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def section_elements(
+    form: Form, section: Section, values: Mapping[str, Any], ids: StyleIds, width: int
+) -> list[BaseOxmlElement]:
+    if section.content == "overview":
+        return overview_elements(form, values, ids)
+    if section.content == "table" and section.sheet is not None:
+        grid = layout_sheet(form, form.sheet(section.sheet), values)
+        return [table_element(grid, ids, width), paragraph(ids.body, "")]
+    return prose(ids.body, values.get(section.field or ""), EMPTY)
+
+
+def overview_elements(
+    form: Form, values: Mapping[str, Any], ids: StyleIds
+) -> list[BaseOxmlElement]:
+    """The intro, then each topic under its subsection heading （一）…（五）."""
+    elements: list[BaseOxmlElement] = []
+    for field in form.document_fields():
+        if not field.key.startswith("overview."):
+            continue
+        if field.heading is None:
+            elements.extend(prose(ids.body, values.get(field.key), None))
+        else:
+            elements.append(paragraph(ids.heading2, field.heading))
+            elements.extend(prose(ids.body, values.get(field.key), EMPTY))
+    return elements
+
+
+def prose(style_id: str, text: Any, empty: str | None) -> list[BaseOxmlElement]:
+    """One paragraph per non-blank line; `empty` (or nothing) when there is no text."""
+    lines = [line.strip(_EDGE_SPACE) for line in _LINE_BREAK.split(plain(text))]
+    lines = [line for line in lines if line]
+    if not lines and empty is not None:
+        lines = [empty]
+    return [paragraph(style_id, line) for line in lines]
+
+
+def paragraph(style_id: str, text: str) -> BaseOxmlElement:
+    """A w:p of the given style holding `text` literally."""
+    element = el("w:p")
+    sub(sub(element, "w:pPr"), "w:pStyle", val=style_id)
+    if text:
+        text_run(element, text)
+    return element
