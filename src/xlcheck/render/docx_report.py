@@ -12,16 +12,10 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 
 from xlcheck.canonical import flatten
 from xlcheck.form.model import Form, Section
-from xlcheck.render.docx_style import (
-    StyleIds,
-    clean_text,
-    el,
-    open_document,
-    sub,
-    text_run,
-    text_width_twips,
-)
+from xlcheck.render.docx_page import open_document, text_width_twips
+from xlcheck.render.docx_style import StyleIds
 from xlcheck.render.docx_tables import layout_sheet, table_element
+from xlcheck.render.docx_xml import clean_text, el, sub, text_run
 
 UNVALIDATED = "未经校验"
 # An empty prose section or overview topic keeps its heading and says 无 (the spec asks for 无

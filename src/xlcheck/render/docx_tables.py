@@ -11,7 +11,8 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 
 from xlcheck.cells import column_letters, parse_range
 from xlcheck.form.model import Field, Form, Sheet
-from xlcheck.render.docx_style import StyleIds, clean_text, el, sub, text_run
+from xlcheck.render.docx_style import StyleIds
+from xlcheck.render.docx_xml import clean_text, el, sub, text_run
 
 # Roles of the official table; "title", "hint" and "check" cells belong to the workbook only.
 OFFICIAL_ROLES = frozenset({"header", "band", "row", "note"})
