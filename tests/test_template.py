@@ -28,19 +28,36 @@ T4 = "四、复议诉讼"
 SPEC_LABELS: dict[str, list[tuple[str, str]]] = {
     T2: [
         ("A1:D1", "第二十条第（一）项"),
-        ("A2", "信息内容"), ("B2", "本年制发件数"), ("C2", "本年废止件数"), ("D2", "现行有效件数"),
-        ("A3", "规章"), ("A4", "行政规范性文件"),
+        ("A2", "信息内容"),
+        ("B2", "本年制发件数"),
+        ("C2", "本年废止件数"),
+        ("D2", "现行有效件数"),
+        ("A3", "规章"),
+        ("A4", "行政规范性文件"),
         ("A5:D5", "第二十条第（五）项"),
-        ("A6", "信息内容"), ("B6:D6", "本年处理决定数量"), ("A7", "行政许可"),
+        ("A6", "信息内容"),
+        ("B6:D6", "本年处理决定数量"),
+        ("A7", "行政许可"),
         ("A8:D8", "第二十条第（六）项"),
-        ("A9", "信息内容"), ("B9:D9", "本年处理决定数量"), ("A10", "行政处罚"), ("A11", "行政强制"),
+        ("A9", "信息内容"),
+        ("B9:D9", "本年处理决定数量"),
+        ("A10", "行政处罚"),
+        ("A11", "行政强制"),
         ("A12:D12", "第二十条第（八）项"),
-        ("A13", "信息内容"), ("B13:D13", "本年收费金额（单位：万元）"), ("A14", "行政事业性收费"),
+        ("A13", "信息内容"),
+        ("B13:D13", "本年收费金额（单位：万元）"),
+        ("A14", "行政事业性收费"),
     ],
     T3: [
         ("A1:C3", "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"),
-        ("D1:J1", "申请人情况"), ("D2:D3", "自然人"), ("E2:I2", "法人或其他组织"), ("J2:J3", "总计"),
-        ("E3", "商业企业"), ("F3", "科研机构"), ("G3", "社会公益组织"), ("H3", "法律服务机构"),
+        ("D1:J1", "申请人情况"),
+        ("D2:D3", "自然人"),
+        ("E2:I2", "法人或其他组织"),
+        ("J2:J3", "总计"),
+        ("E3", "商业企业"),
+        ("F3", "科研机构"),
+        ("G3", "社会公益组织"),
+        ("H3", "法律服务机构"),
         ("I3", "其他"),
         ("A4:C4", "一、本年新收政府信息公开申请数量"),
         ("A5:C5", "二、上年结转政府信息公开申请数量"),
@@ -48,16 +65,24 @@ SPEC_LABELS: dict[str, list[tuple[str, str]]] = {
         ("B6:C6", "（一）予以公开"),
         ("B7:C7", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"),
         ("B8:B15", "（三）不予公开"),
-        ("C8", "1.属于国家秘密"), ("C9", "2.其他法律行政法规禁止公开"),
-        ("C10", "3.危及“三安全一稳定”"), ("C11", "4.保护第三方合法权益"),
-        ("C12", "5.属于三类内部事务信息"), ("C13", "6.属于四类过程性信息"),
-        ("C14", "7.属于行政执法案卷"), ("C15", "8.属于行政查询事项"),
+        ("C8", "1.属于国家秘密"),
+        ("C9", "2.其他法律行政法规禁止公开"),
+        ("C10", "3.危及“三安全一稳定”"),
+        ("C11", "4.保护第三方合法权益"),
+        ("C12", "5.属于三类内部事务信息"),
+        ("C13", "6.属于四类过程性信息"),
+        ("C14", "7.属于行政执法案卷"),
+        ("C15", "8.属于行政查询事项"),
         ("B16:B18", "（四）无法提供"),
-        ("C16", "1.本机关不掌握相关政府信息"), ("C17", "2.没有现成信息需要另行制作"),
+        ("C16", "1.本机关不掌握相关政府信息"),
+        ("C17", "2.没有现成信息需要另行制作"),
         ("C18", "3.补正后申请内容仍不明确"),
         ("B19:B23", "（五）不予处理"),
-        ("C19", "1.信访举报投诉类申请"), ("C20", "2.重复申请"), ("C21", "3.要求提供公开出版物"),
-        ("C22", "4.无正当理由大量反复申请"), ("C23", "5.要求行政机关确认或重新出具已获取信息"),
+        ("C19", "1.信访举报投诉类申请"),
+        ("C20", "2.重复申请"),
+        ("C21", "3.要求提供公开出版物"),
+        ("C22", "4.无正当理由大量反复申请"),
+        ("C23", "5.要求行政机关确认或重新出具已获取信息"),
         ("B24:B26", "（六）其他处理"),
         ("C24", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
         ("C25", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
@@ -66,11 +91,27 @@ SPEC_LABELS: dict[str, list[tuple[str, str]]] = {
         ("A28:C28", "四、结转下年度继续办理"),
     ],
     T4: [
-        ("A1:E1", "行政复议"), ("F1:O1", "行政诉讼"),
-        ("A2:A3", "结果维持"), ("B2:B3", "结果纠正"), ("C2:C3", "其他结果"), ("D2:D3", "尚未审结"),
-        ("E2:E3", "总计"), ("F2:J2", "未经复议直接起诉"), ("K2:O2", "复议后起诉"),
-        *[(f"{c}3", t) for c, t in zip("FGHIJ", ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"))],
-        *[(f"{c}3", t) for c, t in zip("KLMNO", ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"))],
+        ("A1:E1", "行政复议"),
+        ("F1:O1", "行政诉讼"),
+        ("A2:A3", "结果维持"),
+        ("B2:B3", "结果纠正"),
+        ("C2:C3", "其他结果"),
+        ("D2:D3", "尚未审结"),
+        ("E2:E3", "总计"),
+        ("F2:J2", "未经复议直接起诉"),
+        ("K2:O2", "复议后起诉"),
+        *[
+            (f"{c}3", t)
+            for c, t in zip(
+                "FGHIJ", ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"), strict=True
+            )
+        ],
+        *[
+            (f"{c}3", t)
+            for c, t in zip(
+                "KLMNO", ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"), strict=True
+            )
+        ],
     ],
 }
 # Data cells merged across B:D in table 二 (spec §2 "merges" column).
@@ -253,7 +294,9 @@ def test_metadata_properties_and_very_hidden_sheet(wb: Any, form: Form) -> None:
     assert {p.name: p.value for p in wb.custom_doc_props.props} == expected
     hidden = wb["_xlcheck"]
     assert hidden.sheet_state == "veryHidden"
-    assert {r[0]: r[1] for r in hidden.iter_rows(min_row=1, max_row=4, values_only=True)} == expected
+    assert {
+        r[0]: r[1] for r in hidden.iter_rows(min_row=1, max_row=4, values_only=True)
+    } == expected
     assert wb.properties.title == form.title.zh
 
 
@@ -312,7 +355,10 @@ def test_fill_round_trips_every_field_through_the_reader(tmp_path: Path, form: F
 
 
 def test_filled_totals_and_checks_cache_true_values(tmp_path: Path, form: Form) -> None:
-    values = {"applications.new.natural_person": 5, "applications.handled.granted.natural_person": 3}
+    values = {
+        "applications.new.natural_person": 5,
+        "applications.handled.granted.natural_person": 3,
+    }
     values["applications.carried_forward.natural_person"] = 1
     path = tmp_path / "filled.xlsx"
     write_template(form, path, values=values)
@@ -361,7 +407,9 @@ def test_committed_template_is_up_to_date(template: Path) -> None:
 def test_a_second_form_gets_its_own_template(tmp_path: Path) -> None:
     mini = load_form(MINI)
     path = tmp_path / "mini.xlsx"
-    write_template(mini, path, values={"grid.a.x": 2, "grid.b.x": 1, "grid.c.x": 2, "org.kind": "big"})
+    write_template(
+        mini, path, values={"grid.a.x": 2, "grid.b.x": 1, "grid.c.x": 2, "org.kind": "big"}
+    )
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["说明", "单位", "数据表", "_xlcheck"]
     ws = wb["数据表"]
