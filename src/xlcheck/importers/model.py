@@ -1,0 +1,65 @@
+"""The page model every reader produces (paragraphs and table rows in document order) and the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlcheck.findings import Finding
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One grid cell; `origin` is False for the copies that rowspan/colspan expansion adds."""
+
+    text: str
+    origin: bool = True
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[Cell, ...]
+    place: str  # "line 40", "table 2 row 5"
+    block: int  # rows of one block belong together (one <table>, one run of lines)
+
+
+@dataclass(frozen=True)
+class Para:
+    text: str
+    place: str
+    block: int
+
+
+Item = Para | Row
+
+
+@dataclass(frozen=True)
+class Page:
+    items: tuple[Item, ...]
+    kind: str  # text | html | docx
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one value was read: the raw text, where it came from and anything done to it."""
+
+    key: str
+    raw: str
+    place: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    doc: dict[str, Any]
+    findings: list[Finding] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
+    labels_seen: list[str] = field(default_factory=list)
+
+
+class Unreadable(Exception):
+    """A reader could not make a page of the input; carries the finding to report."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message.en)
+        self.finding = finding

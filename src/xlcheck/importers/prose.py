@@ -1,0 +1,181 @@
+"""Prose of a published report: the title, the six section headings, the overview topics and texts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from xlcheck.codes import make_finding
+from xlcheck.findings import Finding
+from xlcheck.form.model import Form
+from xlcheck.importers.model import Item, Para, Reading
+from xlcheck.importers.norm import clean, norm
+
+_NUMERALS = "一二三四五六七八九十"
+_PREFIX = re.compile(
+    rf"^\s*(?:[（(]\s*[{_NUMERALS}]\s*[）)]|[{_NUMERALS}]\s*[、.．,，]?|\d{{1,2}}\s*[、.．]?)\s*"
+)
+_PUNCT = re.compile(r"[、,，.．:：;；。\s]")
+_TOPIC_END = re.compile(r"[。．.：:；;，,\s]")
+_TITLE = re.compile(r"^(.+?)(\d{4})年度?政府信息公开工作年度报告")
+# Variant topic names seen in published reports, beside the form's own headings.
+TOPIC_ALIASES = {
+    "overview.information_management": ("信息管理",),
+    "overview.platforms": ("平台建设", "政务公开平台", "信息公开平台", "政府网站"),
+    "overview.supervision": ("监督管理", "监督"),
+}
+MAX_HEADING = 40
+MAX_TOPIC = 16
+
+
+@dataclass(frozen=True)
+class Heading:
+    index: int  # 0..5 in form.sections
+    text: str
+    place: str
+    position: int  # index of the paragraph among the page items
+
+
+@dataclass
+class Layout:
+    headings: list[Heading] = field(default_factory=list)
+    sections: dict[int, list[Item]] = field(default_factory=dict)
+    front: list[Item] = field(default_factory=list)
+
+
+def heading_key(text: str) -> str:
+    return _PUNCT.sub("", norm(_PREFIX.sub("", text, count=1)))
+
+
+def find_heading(form: Form, para: Para) -> int | None:
+    if len(para.text) > MAX_HEADING:
+        return None
+    key = heading_key(para.text)
+    for index, section in enumerate(form.sections):
+        if key and key == heading_key(section.heading):
+            return index
+    return None
+
+
+def split_sections(form: Form, items: tuple[Item, ...]) -> Layout:
+    """Each item goes to the section of the last heading before it; items before any go to front."""
+    layout = Layout()
+    current: int | None = None
+    for position, item in enumerate(items):
+        index = find_heading(form, item) if isinstance(item, Para) else None
+        if index is not None and isinstance(item, Para):
+            layout.headings.append(Heading(index, item.text, item.place, position))
+            layout.sections.setdefault(index, [])
+            current = index
+        elif current is None:
+            layout.front.append(item)
+        else:
+            layout.sections[current].append(item)
+    return layout
+
+
+def audit_headings(form: Form, layout: Layout) -> list[Finding]:
+    """A01 missing, A02 out of order, A03 irregular text."""
+    findings: list[Finding] = []
+    found = {h.index for h in layout.headings}
+    for index, section in enumerate(form.sections):
+        if index not in found:
+            findings.append(
+                make_finding("A01", expected=section.heading, values={"place": "document"})
+            )
+    highest = -1
+    for h in layout.headings:
+        official = form.sections[h.index].heading
+        if h.index < highest:
+            findings.append(
+                make_finding("A02", found=h.text, position=h.index + 1, values={"place": h.place})
+            )
+        highest = max(highest, h.index)
+        if clean(h.text) != official:
+            findings.append(
+                make_finding("A03", found=h.text, expected=official, values={"place": h.place})
+            )
+    return findings
+
+
+def read_title(items: list[Item]) -> tuple[str, int, str] | None:
+    """(agency name, year, place) from the first line shaped like the official report title."""
+    for item in items:
+        if isinstance(item, Para):
+            match = _TITLE.match(norm(item.text))
+            if match:
+                return match.group(1), int(match.group(2)), item.place
+    return None
+
+
+def section_text(items: list[Item]) -> str:
+    return "\n".join(clean(i.text) for i in items if isinstance(i, Para) and clean(i.text))
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    found: str  # the numbered heading as printed, e.g. 一主动公开
+    rest: str  # text after the heading on the same line
+
+
+def match_topic(form: Form, text: str) -> Topic | None:
+    prefix = _PREFIX.match(text)
+    if not prefix or not prefix.group(0).strip():
+        return None
+    body = text[prefix.end() :]
+    end = _TOPIC_END.search(body)
+    phrase = body[: end.start()] if end else body
+    if not phrase or len(phrase) > MAX_TOPIC:
+        return None
+    for f in form.fields.values():
+        if f.heading and any(phrase.startswith(w) for w in topic_words(f.key, f.heading)):
+            rest = body[len(phrase) :].lstrip("。．.：:；;，, \u3000")
+            return Topic(f.key, prefix.group(0).strip() + phrase, rest)
+    return None
+
+
+def topic_words(key: str, heading: str) -> tuple[str, ...]:
+    return (_PREFIX.sub("", heading, count=1), *TOPIC_ALIASES.get(key, ()))
+
+
+@dataclass
+class Overview:
+    texts: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
+
+
+def read_overview(form: Form, items: list[Item]) -> Overview:
+    """Intro = text before the first topic; each topic's text runs to the next topic."""
+    parts: dict[str, list[str]] = {"overview.intro": []}
+    out = Overview()
+    current = "overview.intro"
+    for item in items:
+        if not isinstance(item, Para) or not clean(item.text):
+            continue
+        topic = match_topic(form, clean(item.text))
+        if topic is None:
+            parts.setdefault(current, []).append(clean(item.text))
+            continue
+        current = topic.key
+        parts.setdefault(current, [])
+        if topic.rest:
+            parts[current].append(topic.rest)
+        out.readings.append(Reading(current, item.text[:40], item.place, "topic heading"))
+        out.findings += _numbering(form, topic, item.place)
+    out.texts = {key: "\n".join(lines) for key, lines in parts.items()}
+    for f in form.fields.values():
+        if f.heading and f.key not in parts:
+            out.findings.append(
+                make_finding("A05", expected=f.heading, values={"place": "一、总体情况"})
+            )
+    return out
+
+
+def _numbering(form: Form, topic: Topic, place: str) -> list[Finding]:
+    expected = form.fields[topic.key].heading or ""
+    want = expected[: len(expected) - len(_PREFIX.sub("", expected, count=1))]
+    if topic.found.startswith(want):
+        return []
+    return [make_finding("A04", found=topic.found, expected=expected, values={"place": place})]

@@ -1,0 +1,218 @@
+"""Recognise tables 二, 三 and 四 by their labels (never by position) and read their values."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlcheck.codes import make_finding, render
+from xlcheck.findings import Finding
+from xlcheck.form.model import Form, Text
+from xlcheck.importers.labels import TABLES, RowKey, names_row, table_labels
+from xlcheck.importers.model import Cell, Reading, Row
+from xlcheck.importers.norm import norm, read_value
+
+MIN_SCORE = 2  # labels a block must show before it counts as part of a table
+
+
+@dataclass
+class Sink:
+    """What reading the tables produced: values by key, readings, findings, labels seen."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    readings: list[Reading] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    def see(self, label: str) -> None:
+        if label not in self.labels:
+            self.labels.append(label)
+
+
+def classify_blocks(form: Form, rows: list[Row]) -> dict[str, list[list[Row]]]:
+    """Group rows into blocks and give each block to the table whose labels it shows most."""
+    blocks: dict[int, list[Row]] = {}
+    for row in rows:
+        blocks.setdefault(row.block, []).append(row)
+    labels = {t: table_labels(form, t) for t in TABLES}
+    out: dict[str, list[list[Row]]] = {t: [] for t in TABLES}
+    for block in blocks.values():
+        texts = [norm(c.text) for r in block for c in r.cells if c.origin]
+        scores = {t: sum(1 for x in texts if x in labels[t]) for t in TABLES}
+        best = max(TABLES, key=lambda t: scores[t])
+        if scores[best] >= MIN_SCORE:
+            out[best].append(block)
+    return out
+
+
+def merge_value_rows(rows: list[Row]) -> list[Row]:
+    """A row of values only (one cell per line, a data row under its header) joins the row above."""
+    out: list[Row] = []
+    for row in rows:
+        if out and all(read_value(c.text).kind != "text" for c in row.cells):
+            prev = out[-1]
+            out[-1] = Row(prev.cells + row.cells, prev.place, prev.block)
+        else:
+            out.append(row)
+    return out
+
+
+def label_index(row: Row) -> int:
+    """Index of the last non-value cell: values are what follows it."""
+    found = -1
+    for index, cell in enumerate(row.cells):
+        if read_value(cell.text).kind == "text":
+            found = index
+    return found
+
+
+def value_cells(row: Row) -> list[tuple[int, Cell]]:
+    cells = [(i, c) for i, c in enumerate(row.cells) if c.origin and i > label_index(row)]
+    while cells and not cells[0][1].text.strip():
+        cells.pop(0)
+    while cells and not cells[-1][1].text.strip():
+        cells.pop()
+    return cells
+
+
+def pick(row: Row, count: int) -> list[Cell | None]:
+    """`count` value cells taken from the right end; missing ones on the left are None."""
+    cells = [c for _, c in value_cells(row)][-count:]
+    return [None] * (count - len(cells)) + list(cells)
+
+
+def store(
+    form: Form,
+    sink: Sink,
+    keys: tuple[str, ...],
+    cells: list[Cell | None],
+    place: str,
+    note: str = "",
+) -> None:
+    marks = []
+    for key, cell in zip(keys, cells, strict=True):
+        raw = cell.text if cell else ""
+        value = read_value(raw)
+        if value.kind in ("number", "zero_mark"):
+            sink.values[key] = value.number
+            mark = f"「{raw}」读作 0" if value.kind == "zero_mark" else ""
+            sink.readings.append(Reading(key, raw, place, "；".join(x for x in (mark, note) if x)))
+            if value.kind == "zero_mark":
+                marks.append(raw)
+        else:
+            sink.findings.append(
+                make_finding(
+                    "A06",
+                    form=form,
+                    key=key,
+                    raw=raw,
+                    place=place,
+                    values={"place": place, "raw": raw},
+                )
+            )
+    if marks:
+        sink.findings.append(zero_mark_finding(marks, place))
+
+
+def zero_mark_finding(marks: list[str], place: str) -> Finding:
+    shown = "、".join(sorted(set(marks)))
+    detail = Text(
+        f"{place}用「{shown}」表示没有发生，已读作 0；规范格式应填写 0。",
+        f"{place} writes “{shown}” for none; read as 0. The official format wants 0.",
+    )
+    return make_finding("A08", detail=detail, values={"place": place, "defect": "zero_mark"})
+
+
+def table_name(form: Form, sheet_id: str) -> Text:
+    sheet = form.sheet(sheet_id)
+    return Text(f"{sheet.short.zh}「{sheet.heading}」", f"{sheet.short.en} ({sheet.heading})")
+
+
+def layout_finding(kind: str, place: str, zh: str, en: str) -> Finding:
+    return make_finding("A08", detail=Text(zh, en), values={"place": place, "defect": kind})
+
+
+def find_rows(rows: list[Row], keys: list[RowKey]) -> dict[int, tuple[Row, RowKey]]:
+    """Row index → (row, RowKey) for rows naming a data row in any of their cells."""
+    found: dict[int, tuple[Row, RowKey]] = {}
+    taken: set[tuple[str, ...]] = set()
+    for index, row in enumerate(rows):
+        for key in keys:
+            if key.keys not in taken and any(names_row(c.text, key) for c in row.cells):
+                found[index] = (row, key)
+                taken.add(key.keys)
+                break
+    return found
+
+
+def read_rows(
+    form: Form, sink: Sink, rows: list[Row], keys: list[RowKey]
+) -> dict[int, tuple[Row, RowKey]]:
+    found = find_rows(rows, keys)
+    for row, key in found.values():
+        sink.see(key.label)
+        store(form, sink, key.keys, pick(row, len(key.keys)), row.place)
+    missing = [k for k in keys if k.keys not in {key.keys for _, key in found.values()}]
+    for key in missing:
+        for field_key in key.keys:
+            sink.findings.append(
+                make_finding(
+                    "A06",
+                    form=form,
+                    key=field_key,
+                    raw="",
+                    place="—",
+                    values={"place": "—", "raw": ""},
+                )
+            )
+    return found
+
+
+def see_legacy(form: Form, sink: Sink, rows: list[Row]) -> None:
+    """2019-format labels: C09 under rule W10, once per label, with the first place seen."""
+    rule = next((r for r in form.rules if r.kind == "legacy_labels"), None)
+    for label in form.legacy_labels:
+        place = next((r.place for r in rows for c in r.cells if norm(label) in norm(c.text)), None)
+        if place is None:
+            continue
+        sink.see(label)
+        if rule is not None:
+            message = Text(
+                render(rule.message.zh, {"label": label}), render(rule.message.en, {"label": label})
+            )
+            base = make_finding("C09", rule=rule.id, severity=rule.severity)
+            sink.findings.append(
+                Finding(
+                    code="C09",
+                    severity=rule.severity,
+                    message=message,
+                    rule=rule.id,
+                    instance=rule.instance,
+                    pointer=base.pointer,
+                    values={"label": label, "place": place},
+                )
+            )
+
+
+def shifted_rows(found: dict[int, tuple[Row, RowKey]]) -> list[Finding]:
+    """Rows whose values start further left than the other rows whose label starts in the same column."""
+    starts: dict[int, list[tuple[Row, RowKey, int]]] = {}
+    for row, key in found.values():
+        cells = value_cells(row)
+        if cells:
+            starts.setdefault(key.start_col, []).append((row, key, cells[0][0]))
+    out = []
+    for group in starts.values():
+        usual = Counter(start for _, _, start in group).most_common(1)[0][0]
+        for row, key, start in group:
+            if start < usual:
+                out.append(
+                    layout_finding(
+                        "shifted_left",
+                        row.place,
+                        f"{row.place}「{key.label}」一行的数字比同类行左移了 {usual - start} 列，已按标签读取。",
+                        f"{row.place}: the row “{key.label}” is shifted {usual - start} column(s) left; read by its label.",
+                    )
+                )
+    return out
