@@ -1,0 +1,180 @@
+"""Check a county's whole inbox in parallel: one bad file never stops the batch.
+
+`run_batch(options)` gathers submissions, checks each in a worker process, writes each office's
+outputs under OUTDIR/<office>/, and summarises everything in 汇总.xlsx and summary.json.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from xlcheck import __version__
+from xlcheck.form.model import Form, Lang
+from xlcheck.outputs import OutputError, write_atomic
+
+from .collect import Spool, collect, make_runner
+from .finish import FAILED, PASSED, STATUSES, SUPERSEDED, UNREADABLE, Plan, run_finish
+from .offices import read_roster
+from .place import prune_store, remove_stale
+from .state import STORE_DIR, State, cached_result, load_state, save_state
+from .worker import Settings
+
+SUMMARY_XLSX = "汇总.xlsx"
+SUMMARY_JSON = "summary.json"
+FILE_TIMEOUT = 60.0  # seconds for one file, reading and outputs together
+
+__all__ = [
+    "FAILED",
+    "PASSED",
+    "STATUSES",
+    "SUPERSEDED",
+    "UNREADABLE",
+    "BatchError",
+    "BatchOptions",
+    "BatchReport",
+    "run_batch",
+]
+
+
+class BatchError(Exception):
+    """The batch could not run at all (unwritable output folder, unreadable roster, bad form)."""
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    inputs: list[Path]
+    out_dir: Path
+    jobs: int | None = None
+    drafts: bool = False
+    roster: Path | None = None
+    lang: str = "zh"
+    form_name: str = "gov-info-disclosure-2021"
+    docx: bool = True
+    force_rerun: bool = False
+    outputs: bool = True  # False: check only; no per-office files, no re-run state
+    timeout: float = FILE_TIMEOUT
+
+
+@dataclass
+class BatchReport:
+    """What a batch found: counts per status and one slim row per submission."""
+
+    counts: dict[str, int]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    reused: int = 0  # inputs unchanged since the last run, taken from the state without checking
+    summary_xlsx: Path | None = None
+    summary_json: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every current submission is valid, else 1."""
+        return 1 if self.counts.get(FAILED, 0) or self.counts.get(UNREADABLE, 0) else 0
+
+    def summary_text(self, lang: str = "zh") -> str:
+        if lang == "en":
+            names = {
+                PASSED: "valid",
+                FAILED: "with errors",
+                UNREADABLE: "unreadable",
+                SUPERSEDED: "superseded",
+            }
+            return ", ".join(f"{names[s]}: {self.counts.get(s, 0)}" for s in STATUSES)
+        return "，".join(f"{s} {self.counts.get(s, 0)} 份" for s in STATUSES)
+
+
+def run_batch(
+    options: BatchOptions, progress: Callable[[int, int], None] | None = None
+) -> BatchReport:
+    """Check every input; raise BatchError only when the batch cannot run at all."""
+    out_dir = _prepare(options.out_dir)
+    form = _load_form(options.form_name)
+    roster = _read_roster(options.roster)
+    store = out_dir / STORE_DIR if options.outputs else None
+    state = load_state(out_dir, _config(form, options)) if options.outputs else None
+    lookup = _lookup(state, store, options.force_rerun)
+    remembered: dict[str, dict[str, Any]] = {}
+    settings = Settings(store, cast(Lang, options.lang), options.docx, options.timeout)
+    runner = make_runner(options.jobs or os.cpu_count() or 1, options.form_name, settings)
+    plan = Plan(form, out_dir, store, options.drafts, options.lang, roster)
+    try:
+        with tempfile.TemporaryFile(dir=out_dir, prefix=".xlcheck-spool-") as scratch:
+            spool = Spool(scratch)
+            reused = collect(options.inputs, spool, remembered, lookup, runner, progress, out_dir)
+            _write_summaries(plan, spool)
+        if state is not None and store is not None:
+            _save(out_dir, store, state, remembered, plan)
+    except (OutputError, OSError) as exc:
+        raise BatchError(f"无法写入输出文件夹「{out_dir}」：{exc}") from exc
+    report = BatchReport(dict(plan.counts), plan.rows, reused=reused)
+    report.summary_xlsx, report.summary_json = out_dir / SUMMARY_XLSX, out_dir / SUMMARY_JSON
+    return report
+
+
+def _prepare(out_dir: Path) -> Path:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as exc:
+        raise BatchError(f"无法写入输出文件夹「{out_dir}」：{exc.strerror or exc}") from exc
+    return out_dir.resolve()
+
+
+def _load_form(name: str) -> Form:
+    from xlcheck.form import load_form
+
+    try:
+        return load_form(name)
+    except Exception as exc:
+        raise BatchError(f"无法载入报表定义「{name}」：{exc}") from exc
+
+
+def _read_roster(path: Path | None) -> list[tuple[str, str | None]] | None:
+    if path is None:
+        return None
+    try:
+        return read_roster(path)
+    except Exception as exc:
+        raise BatchError(f"无法读取机关名单「{path}」：{exc}") from exc
+
+
+def _config(form: Form, options: BatchOptions) -> dict[str, Any]:
+    """What the stored outputs depend on besides the input bytes."""
+    return {
+        "form": form.id,
+        "form_version": form.form_version,
+        "template_version": form.template_version,
+        "xlcheck": __version__,
+        "lang": options.lang,
+        "docx": options.docx,
+    }
+
+
+def _lookup(
+    state: State | None, store: Path | None, force: bool
+) -> Callable[[str], tuple[dict[str, Any], dict[str, Any]] | None]:
+    if state is None or store is None or force:
+        return lambda sha: None
+    return lambda sha: cached_result(state, store, sha)
+
+
+def _write_summaries(plan: Plan, spool: Spool) -> None:
+    def with_json(json_fh: Any) -> None:
+        write_atomic(
+            plan.out_dir / SUMMARY_XLSX, lambda xlsx_fh: run_finish(plan, spool, json_fh, xlsx_fh)
+        )
+
+    write_atomic(plan.out_dir / SUMMARY_JSON, with_json)
+
+
+def _save(
+    out_dir: Path, store: Path, state: State, remembered: dict[str, dict[str, Any]], plan: Plan
+) -> None:
+    remove_stale(out_dir, state.placed, plan.placed)
+    prune_store(store, set(remembered))
+    save_state(out_dir, State(state.config, remembered, sorted(plan.placed)))

@@ -1,0 +1,179 @@
+"""Phase one of a batch: gather every input, check it (or take it from the re-run state), and spool
+one record per submission to disk so the parent never holds all results in memory."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from xlcheck.inbox import Skipped, Submission, gather
+
+from .pool import Result, chunked, run_pool
+from .worker import Job, Settings
+
+Runner = Callable[[Iterable[list[Job]]], Iterator[Result]]
+
+# Skipped reasons that mean "a submission we could not open", as opposed to "not a submission"
+UNREADABLE_REASONS = {
+    "unreadable_file",
+    "unreadable_container",
+    "zip_bomb",
+    "encrypted_zip",
+    "too_large",
+    "nested_too_deep",
+}
+REASON_TEXT = {
+    "unreadable_file": "文件无法读取",
+    "unreadable_container": "压缩包或邮件已损坏，无法读取",
+    "zip_bomb": "压缩包大小异常，为安全起见没有解压",
+    "encrypted_zip": "压缩包有密码，无法读取",
+    "too_large": "文件过大，没有读取",
+    "nested_too_deep": "压缩包或转发邮件嵌套过深",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the parent keeps in memory about one spooled submission."""
+
+    seq: int
+    offset: int
+    office_key: str | None
+    office: str | None
+    when: float  # e-mail Date, else file mtime, else -inf; gather order breaks ties
+
+
+class Spool:
+    """Records appended as JSON lines to a scratch file, read back by offset."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self.fh = fh
+        self.index: list[Entry] = []
+        self.skipped: list[dict[str, Any]] = []
+
+    def append(self, record: dict[str, Any]) -> None:
+        offset = self.fh.tell()
+        self.fh.write(json.dumps(record, ensure_ascii=False, default=str).encode("utf-8") + b"\n")
+        outcome = record["outcome"]
+        key = outcome["office_key"] if outcome["readable"] else None
+        self.index.append(Entry(record["seq"], offset, key, outcome["office"], record["when"]))
+
+    def read(self, entry: Entry) -> dict[str, Any]:
+        self.fh.seek(entry.offset)
+        record: dict[str, Any] = json.loads(self.fh.readline())
+        return record
+
+
+def envelope(seq: int, item: Submission | Skipped) -> dict[str, Any]:
+    """Where a submission came from and when, as the spool and summary keep it."""
+    date = getattr(item, "date", None)
+    mtime = getattr(item, "file_mtime", None)
+    when = date or mtime
+    return {
+        "seq": seq,
+        "origin": item.origin,
+        "filename": item.filename,
+        "sender": item.sender,
+        "sender_name": item.sender_name,
+        "subject": item.subject,
+        "message_id": item.message_id,
+        "date": _iso(date or mtime),
+        "when": when.timestamp() if isinstance(when, datetime) else -math.inf,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+def skipped_outcome(item: Skipped) -> dict[str, Any]:
+    text = REASON_TEXT.get(item.reason, item.reason)
+    return {
+        "sha256": None,
+        "kind": "unknown",
+        "readable": False,
+        "valid": False,
+        "office_key": None,
+        "office": None,
+        "credit_code": None,
+        "year": None,
+        "errors": 1,
+        "warnings": 0,
+        "rules": [item.reason],
+        "messages": [f"「{item.filename}」{text}（{item.detail}）"],
+        "files": {},
+        "problems": [],
+    }
+
+
+def collect(
+    inputs: Iterable[Path],
+    spool: Spool,
+    remembered: dict[str, dict[str, Any]],
+    lookup: Callable[[str], tuple[dict[str, Any], dict[str, Any]] | None],
+    run: Runner,
+    progress: Callable[[int, int], None] | None,
+    out_dir: Path,
+) -> int:
+    """Gather, check what is new, and spool every submission; return how many were reused.
+
+    Progress is reported as (done, seen so far): the total is not known before gathering ends.
+
+    Outcomes worth remembering for the next run are put in `remembered` by input sha256.
+    """
+    envelopes: dict[int, dict[str, Any]] = {}
+    counter = {"done": 0, "seen": 0, "reused": 0}
+
+    def finish(seq: int, outcome: dict[str, Any], values: dict[str, Any]) -> None:
+        record = envelopes.pop(seq)
+        spool.append({**record, "outcome": outcome, "values": values})
+        if outcome.get("sha256") and not outcome.get("transient"):
+            remembered[outcome["sha256"]] = outcome
+        counter["done"] += 1
+        if progress is not None:
+            progress(counter["done"], counter["seen"])
+
+    def jobs() -> Iterator[Job]:
+        for seq, item in enumerate(gather(list(inputs))):
+            record = envelope(seq, item)
+            if _inside(item.path, out_dir):  # our own outputs are never submissions
+                continue
+            if isinstance(item, Skipped):
+                if item.reason in UNREADABLE_REASONS:
+                    counter["seen"] += 1
+                    envelopes[seq] = record
+                    finish(seq, skipped_outcome(item), {})
+                else:
+                    spool.skipped.append({**record, "reason": item.reason, "detail": item.detail})
+                continue
+            counter["seen"] += 1
+            envelopes[seq] = record
+            hit = lookup(item.sha256)
+            if hit is not None:
+                counter["reused"] += 1
+                finish(seq, *hit)
+            else:
+                yield Job(seq, item.filename, item.data, item.sha256)
+
+    for seq, outcome, values in run(chunked(jobs())):
+        finish(seq, outcome, values)
+    return counter["reused"]
+
+
+def _inside(path: Path | None, folder: Path) -> bool:
+    if path is None:
+        return False
+    resolved = path.resolve()
+    return resolved == folder or folder in resolved.parents
+
+
+def make_runner(workers: int, form_name: str, settings: Settings) -> Runner:
+    def run(chunks: Iterable[list[Job]]) -> Iterator[Result]:
+        return run_pool(workers, form_name, settings, chunks)
+
+    return run

@@ -1,0 +1,199 @@
+"""Phase two of a batch: decide which submission of each office is current, place outputs, and
+stream every row into summary.json and 汇总.xlsx with the county totals and rule counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from xlcheck.form.model import Form
+
+from .aggregate import Aggregate, check_aggregate
+from .collect import Entry, Spool
+from .offices import missing_offices, safe_filename
+from .place import place_outputs
+from .summary import SummaryBook, SummaryJson, relative
+
+PASSED, FAILED, UNREADABLE, SUPERSEDED = "通过", "有错误", "无法读取", "已被新版本取代"
+STATUSES = (PASSED, FAILED, UNREADABLE, SUPERSEDED)
+MAX_CHANGED_SHOWN = 40
+
+
+@dataclass
+class Plan:
+    """How the finishing pass runs: where outputs go, and what it found so far."""
+
+    form: Form
+    out_dir: Path
+    store: Path | None
+    drafts: bool
+    lang: str
+    roster: list[tuple[str, str | None]] | None
+    counts: Counter[str] = field(default_factory=Counter)
+    rule_counts: Counter[str] = field(default_factory=Counter)
+    reported: set[str] = field(default_factory=set)
+    placed: set[str] = field(default_factory=set)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    folders: dict[str, str] = field(default_factory=dict)
+
+
+def order_entries(index: list[Entry]) -> tuple[list[Entry], set[int]]:
+    """Rows grouped by office (oldest first), unreadable ones last; and the current seqs."""
+    readable = [e for e in index if e.office_key is not None]
+    latest: dict[str, Entry] = {}
+    for entry in readable:
+        best = latest.get(entry.office_key or "")
+        if best is None or (entry.when, entry.seq) > (best.when, best.seq):
+            latest[entry.office_key or ""] = entry
+    readable.sort(key=lambda e: (e.office or "", e.office_key or "", e.when, e.seq))
+    unreadable = sorted((e for e in index if e.office_key is None), key=lambda e: e.seq)
+    return readable + unreadable, {e.seq for e in latest.values()}
+
+
+def status_of(outcome: Mapping[str, Any], current: bool) -> str:
+    if not outcome["readable"]:
+        return UNREADABLE
+    if not current:
+        return SUPERSEDED
+    return PASSED if outcome["valid"] else FAILED
+
+
+def run_finish(plan: Plan, spool: Spool, json_fh: IO[bytes], xlsx_fh: IO[bytes]) -> None:
+    """One pass over the spool in row order, writing both summaries as it goes."""
+    ordered, current = order_entries(spool.index)
+    book = SummaryBook(xlsx_fh)
+    summary = SummaryJson(json_fh, {"form": plan.form.id, "form_version": plan.form.form_version})
+    total = Aggregate(plan.form)
+    for row, values in rows_of(plan, spool, ordered, current):
+        if row["status"] == PASSED:
+            total.add(values)
+        book.add_row({**row, "changed": _changed_refs(row.get("changed"))})
+        summary.add_row(row)
+        plan.rows.append(_slim(row))
+    totals = total.values()
+    failures = check_aggregate(plan.form, totals)
+    missing = missing_offices(plan.roster, plan.reported) if plan.roster is not None else None
+    book.finish(plan.form, totals, failures, total.count, plan.rule_counts, missing)
+    summary.finish(_tail(plan, totals, failures, total.count, missing, spool.skipped))
+
+
+def rows_of(
+    plan: Plan, spool: Spool, ordered: list[Entry], current: set[int]
+) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(row, values) in order; changed cells against the same office's previous submission."""
+    previous: tuple[str | None, dict[str, Any] | None] = (None, None)
+    for entry in ordered:
+        record = spool.read(entry)
+        values = record.pop("values")
+        row = make_row(plan, record, entry.seq in current)
+        if entry.office_key is not None and previous[0] == entry.office_key:
+            row["changed"] = changed_cells(plan.form, previous[1] or {}, values)
+        previous = (entry.office_key, values)
+        yield row, values
+
+
+def make_row(plan: Plan, record: dict[str, Any], current: bool) -> dict[str, Any]:
+    outcome = record["outcome"]
+    status = status_of(outcome, current)
+    plan.counts[status] += 1
+    row = {k: record.get(k) for k in ("seq", "origin", "filename", "sender", "subject", "date")}
+    row.update({k: outcome.get(k) for k in ("office", "credit_code", "year", "errors", "warnings")})
+    row.update({"status": status, "rules": outcome["rules"], "messages": outcome["messages"]})
+    row.update({"sha256": outcome.get("sha256"), "problems": outcome.get("problems", [])})
+    row["outputs"] = {}
+    if outcome["readable"]:
+        plan.reported.update({outcome["office_key"], f"name:{outcome['office']}"})
+        if current:
+            plan.rule_counts.update(outcome["rules"])
+        if plan.store is not None:
+            row["outputs"] = _place(plan, record, current)
+    return row
+
+
+def _place(plan: Plan, record: dict[str, Any], current: bool) -> dict[str, str]:
+    assert plan.store is not None
+    outcome = record["outcome"]
+    folder = plan.out_dir / office_folder(plan, outcome["office_key"], outcome["office"])
+    placed = place_outputs(record, folder, plan.store, current, plan.drafts)
+    rels = {kind: relative(path, plan.out_dir) for kind, path in placed.items()}
+    plan.placed.update(rels.values())
+    return rels
+
+
+def office_folder(plan: Plan, key: str, name: str) -> str:
+    """A folder per office; two offices with the same name get distinct folders."""
+    if key not in plan.folders:
+        base = safe_filename(name)
+        taken = set(plan.folders.values())
+        folder, n = base, 2
+        while folder in taken:
+            folder, n = f"{base}-{n}", n + 1
+        plan.folders[key] = folder
+    return plan.folders[key]
+
+
+def changed_cells(
+    form: Form, before: Mapping[str, Any], after: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Fields whose value differs from the previous submission, with their sheet and cell."""
+    changes = []
+    for key, f in form.fields.items():
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            where = f"{form.sheet(f.sheet).name}!{f.cell}"
+            changes.append({"key": key, "cell": where, "before": old, "after": new})
+    return changes
+
+
+def _changed_refs(changes: list[dict[str, Any]] | None) -> str | None:
+    if changes is None:
+        return None
+    if not changes:
+        return "无变化"
+    refs = [c["cell"] for c in changes[:MAX_CHANGED_SHOWN]]
+    more = f" 等 {len(changes)} 处" if len(changes) > MAX_CHANGED_SHOWN else ""
+    return "、".join(refs) + more
+
+
+def _slim(row: Mapping[str, Any]) -> dict[str, Any]:
+    keys = (
+        "office",
+        "status",
+        "errors",
+        "warnings",
+        "rules",
+        "origin",
+        "sender",
+        "date",
+        "outputs",
+    )
+    return {k: row.get(k) for k in keys}
+
+
+def _tail(
+    plan: Plan,
+    totals: Mapping[str, Any],
+    failures: list[Any],
+    reported: int,
+    missing: list[tuple[str, str | None]] | None,
+    skipped: list[dict[str, Any]],
+) -> dict[str, Any]:
+    return {
+        "counts": {s: plan.counts.get(s, 0) for s in STATUSES},
+        "rule_counts": dict(sorted(plan.rule_counts.items())),
+        "aggregate": {
+            "reports": reported,
+            "rules_hold": not failures,
+            "failures": [f.to_dict(plan.lang) for f in failures],
+            "values": dict(totals),
+        },
+        "not_reported": None
+        if missing is None
+        else [{"name": n, "credit_code": c} for n, c in missing],
+        "skipped": [
+            {k: s.get(k) for k in ("origin", "filename", "reason", "detail")} for s in skipped
+        ],
+    }

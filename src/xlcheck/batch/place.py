@@ -1,0 +1,104 @@
+"""Put a submission's stored outputs where people look for them: OUTDIR/<office>/, or its
+superseded/ folder, linked (or copied) from the content-addressed store, replaced atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from xlcheck.outputs import OutputError, write_bytes_atomic
+
+from .offices import safe_filename
+from .replies import build_draft
+from .worker import STORE_FILES, store_dir
+
+
+def output_names(office: str, year: int | None, sha256: str, current: bool) -> dict[str, str]:
+    """File names of each output kind; superseded ones carry the content hash to stay distinct."""
+    base = safe_filename(office)
+    dated = f"{base}-{year}" if year else base
+    tag = "" if current else f".{sha256[:8]}"
+    return {
+        "json": f"{dated}{tag}.json",
+        "docx": f"{dated}{tag}.docx",
+        "errors": f"{base}{tag}.errors.xlsx",
+        "reply": f"{base}{tag}.reply.eml",
+    }
+
+
+def place_outputs(
+    record: Mapping[str, Any], folder: Path, store: Path, current: bool, drafts: bool
+) -> dict[str, Path]:
+    """Link each stored output of a readable record into `folder`; return kind -> path."""
+    outcome = record["outcome"]
+    sha = outcome["sha256"]
+    target = folder if current else folder / "superseded"
+    names = output_names(outcome["office"], outcome["year"], sha, current)
+    placed = {}
+    for kind, stored in outcome["files"].items():
+        placed[kind] = target / names[kind]
+        link_file(store_dir(store, sha) / stored, placed[kind])
+    if drafts and current and "errors" in placed and record.get("sender"):
+        draft = stored_draft(record, store, names["errors"])
+        placed["reply"] = target / names["reply"]
+        link_file(draft, placed["reply"])
+    return placed
+
+
+def stored_draft(record: Mapping[str, Any], store: Path, attachment_name: str) -> Path:
+    """The reply draft for this e-mail, built once and kept in the store (same bytes on re-runs)."""
+    outcome = record["outcome"]
+    folder = store_dir(store, outcome["sha256"])
+    identity = f"{record.get('message_id')}|{record.get('sender')}|{attachment_name}"
+    path = folder / f"reply-{hashlib.sha256(identity.encode()).hexdigest()[:16]}.eml"
+    if not path.is_file():
+        attachment = (folder / STORE_FILES["errors"]).read_bytes()
+        row = {**record, **outcome}
+        write_bytes_atomic(path, build_draft(row, attachment_name, attachment))
+    return path
+
+
+def link_file(source: Path, dest: Path) -> None:
+    """Make dest the same content as source: a hard link when possible, else a copy; atomic."""
+    try:
+        if dest.exists() and os.path.samefile(source, dest):
+            return
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".xlcheck-", suffix=".tmp", dir=dest.parent)
+        os.close(fd)
+        os.unlink(tmp)
+        try:
+            os.link(source, tmp)
+        except OSError:  # file systems without hard links (FAT, some shares)
+            shutil.copyfile(source, tmp)
+        os.replace(tmp, dest)
+    except OSError as exc:
+        raise OutputError(f"cannot write {dest}: {exc.strerror or exc}") from exc
+
+
+def remove_stale(out_dir: Path, before: Iterable[str], now: set[str]) -> None:
+    """Delete files this tool placed last time that are no longer wanted, then empty folders."""
+    folders: set[Path] = set()
+    for rel in set(before) - now:
+        path = out_dir / rel
+        if path.is_file() and out_dir in path.parents:
+            path.unlink()
+            folders.update(p for p in path.parents if out_dir in p.parents)
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def prune_store(store: Path, keep: set[str]) -> None:
+    """Remove stored outputs of inputs that were not part of this run."""
+    if not store.is_dir():
+        return
+    for prefix in store.iterdir():
+        for folder in prefix.iterdir() if prefix.is_dir() else ():
+            if folder.name not in keep:
+                shutil.rmtree(folder, ignore_errors=True)

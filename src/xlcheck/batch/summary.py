@@ -1,0 +1,220 @@
+"""The batch summary: 汇总.xlsx (rows, 未报送, 合计 in the official layout, 规则) and summary.json.
+
+Rows are streamed in as they are decided. Every text that came from a submission is written
+with `write_string` after neutralising a leading formula character.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import xlsxwriter
+
+from xlcheck.findings import Finding
+from xlcheck.form.model import Form
+
+ROW_COLUMNS = (
+    ("序号", 6, "seq"),
+    ("机关名称", 28, "office"),
+    ("统一社会信用代码", 21, "credit_code"),
+    ("年度", 7, "year"),
+    ("状态", 14, "status"),
+    ("错误数", 7, "errors"),
+    ("警告数", 7, "warnings"),
+    ("主要问题规则", 16, "rules"),
+    ("主要问题", 50, "messages"),
+    ("来源", 40, "origin"),
+    ("发件人", 26, "sender"),
+    ("日期", 20, "date"),
+    ("与上次相比变更的单元格", 30, "changed"),
+)
+LINK_COLUMNS = (("JSON", "json"), ("Word", "docx"), ("错误表", "errors"), ("回复草稿", "reply"))
+MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
+MAX_URL = 255
+MAX_CELL_TEXT = 2000
+TABLE_ROLES = {"title", "header", "band", "row", "note"}
+_FORMULA_START = re.compile(r"^[=+\-@\t\r＝＋－＠]")
+
+
+def neutralise(text: str) -> str:
+    """Make a text that Excel would read as a formula (or DDE) stay text: prefix a quote."""
+    try:
+        from xlcheck.xlsxout.safe_text import neutralise as shared
+    except ImportError:
+        return "'" + text if _FORMULA_START.match(text) else text
+    result: str = shared(text)
+    return result
+
+
+class SummaryBook:
+    """汇总.xlsx, written to `dest` (a file object) as rows arrive and the totals are known."""
+
+    def __init__(self, dest: IO[bytes]) -> None:
+        self.book = xlsxwriter.Workbook(
+            dest,
+            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+        )
+        self.bold = self.book.add_format(
+            {"bold": True, "text_wrap": True, "valign": "vcenter", "border": 1}
+        )
+        self.cell = self.book.add_format({"text_wrap": True, "valign": "top", "border": 1})
+        self.link = self.book.add_format({"font_color": "blue", "underline": 1, "border": 1})
+        self.rows = self.book.add_worksheet("汇总")
+        self.row = 1
+        self.links = 0
+        headers = [c[0] for c in ROW_COLUMNS] + [c[0] for c in LINK_COLUMNS]
+        for col, (header, width) in enumerate(
+            [(c[0], c[1]) for c in ROW_COLUMNS] + [(c[0], 12) for c in LINK_COLUMNS]
+        ):
+            self.rows.write_string(0, col, header, self.bold)
+            self.rows.set_column(col, col, width)
+        self.rows.freeze_panes(1, 2)
+        self.rows.autofilter(0, 0, 0, len(headers) - 1)
+
+    def add_row(self, row: Mapping[str, Any]) -> None:
+        for col, (_, _, key) in enumerate(ROW_COLUMNS):
+            self._write_value(self.rows, self.row, col, _cell_value(row.get(key)))
+        outputs = row.get("outputs", {})
+        for offset, (label, key) in enumerate(LINK_COLUMNS):
+            rel = outputs.get(key)
+            if rel:
+                self._write_link(self.row, len(ROW_COLUMNS) + offset, rel, label)
+        self.row += 1
+
+    def _write_value(self, sheet: Any, row: int, col: int, value: Any) -> None:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            sheet.write_number(row, col, value, self.cell)
+        elif value is None or value == "":
+            sheet.write_blank(row, col, None, self.cell)
+        else:
+            sheet.write_string(row, col, neutralise(str(value))[:MAX_CELL_TEXT], self.cell)
+
+    def _write_link(self, row: int, col: int, rel: str, label: str) -> None:
+        url = "external:" + rel
+        if self.links >= MAX_LINKS or len(url) > MAX_URL:
+            self.rows.write_string(row, col, neutralise(rel), self.cell)
+            return
+        self.rows.write_url(row, col, url, self.link, string=label, tip=neutralise(rel)[:250])
+        self.links += 1
+
+    def finish(
+        self,
+        form: Form,
+        totals: Mapping[str, Any] | None,
+        failures: list[Finding],
+        reported: int,
+        rule_counts: Mapping[str, int],
+        missing: list[tuple[str, str | None]] | None,
+    ) -> None:
+        if missing is not None:
+            self._missing_sheet(missing)
+        self._totals_sheet(form, totals or {}, failures, reported)
+        self._rules_sheet(form, rule_counts)
+        self.book.close()
+
+    def _missing_sheet(self, missing: list[tuple[str, str | None]]) -> None:
+        sheet = self.book.add_worksheet("未报送")
+        sheet.set_column(0, 0, 36)
+        sheet.set_column(1, 1, 22)
+        sheet.write_string(0, 0, "机关名称", self.bold)
+        sheet.write_string(0, 1, "统一社会信用代码", self.bold)
+        for index, (name, code) in enumerate(missing, start=1):
+            sheet.write_string(index, 0, neutralise(name), self.cell)
+            self._write_value(sheet, index, 1, code)
+
+    def _rules_sheet(self, form: Form, counts: Mapping[str, int]) -> None:
+        sheet = self.book.add_worksheet("规则")
+        for col, (header, width) in enumerate((("规则", 8), ("名称", 40), ("未通过的机关数", 14))):
+            sheet.write_string(0, col, header, self.bold)
+            sheet.set_column(col, col, width)
+        titles = {d.id: d.title.zh for d in form.declarations}
+        names = [d.id for d in form.declarations] + sorted(set(counts) - set(titles))
+        for index, name in enumerate(names, start=1):
+            sheet.write_string(index, 0, name, self.cell)
+            sheet.write_string(index, 1, titles.get(name, "读取或结构问题"), self.cell)
+            sheet.write_number(index, 2, counts.get(name, 0), self.cell)
+
+    def _totals_sheet(
+        self, form: Form, totals: Mapping[str, Any], failures: list[Finding], reported: int
+    ) -> None:
+        sheet = self.book.add_worksheet("合计")
+        sheet.write_string(0, 0, f"全县合计（{reported} 个机关的有效报告，逐格相加）", self.bold)
+        top = 2
+        for table in form.sheets:
+            if not any(form.fields[k].is_numeric for k in table.field_keys):
+                continue
+            sheet.write_string(top, 0, table.heading or table.name, self.bold)
+            top = self._place_table(sheet, form, table.id, totals, top + 1) + 2
+        verdict = "全部成立" if not failures else f"{len(failures)} 处不成立"
+        sheet.write_string(top, 0, f"勾稽关系（合计数）：{verdict}", self.bold)
+        for index, finding in enumerate(failures, start=top + 1):
+            sheet.write_string(index, 0, neutralise(finding.text("zh")), self.cell)
+        sheet.set_column(0, 2, 24)
+        sheet.set_column(3, 14, 12)
+
+    def _place_table(
+        self, sheet: Any, form: Form, table_id: str, totals: Mapping[str, Any], top: int
+    ) -> int:
+        """Labels and totals at their template places, shifted down to row `top`; the last row."""
+        table = form.sheet(table_id)
+        last = top
+        for label in table.labels:
+            if label.role in TABLE_ROLES:
+                last = max(last, self._put(sheet, top, label.range, label.text, self.bold))
+        for key in table.field_keys:
+            f = form.fields[key]
+            if f.is_numeric:
+                last = max(
+                    last, self._put(sheet, top, f.merge or f.cell, totals.get(key), self.cell)
+                )
+        return last
+
+    def _put(self, sheet: Any, top: int, ref: str, value: Any, fmt: Any) -> int:
+        from xlsxwriter.utility import xl_cell_to_rowcol
+
+        first, _, second = ref.partition(":")
+        r1, c1 = xl_cell_to_rowcol(first)
+        r2, c2 = xl_cell_to_rowcol(second) if second else (r1, c1)
+        if (r1, c1) != (r2, c2):
+            sheet.merge_range(top + r1, c1, top + r2, c2, None, fmt)
+        self._write_value(sheet, top + r1, c1, value)
+        return top + int(r2)
+
+
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
+    return value
+
+
+# ---- summary.json, streamed --------------------------------------------------------------------------
+
+
+class SummaryJson:
+    """summary.json written row by row: {"rows": [...], then the totals and counts}."""
+
+    def __init__(self, fh: IO[bytes], head: Mapping[str, Any]) -> None:
+        self.fh = fh
+        self.first = True
+        text = json.dumps(dict(head), ensure_ascii=False, indent=1)[:-2]
+        self.fh.write((text + ',\n "rows": [').encode("utf-8"))
+
+    def add_row(self, row: Mapping[str, Any]) -> None:
+        prefix = "\n  " if self.first else ",\n  "
+        self.first = False
+        self.fh.write((prefix + json.dumps(row, ensure_ascii=False, default=str)).encode("utf-8"))
+
+    def finish(self, tail: Mapping[str, Any]) -> None:
+        self.fh.write(b"\n ]")
+        for key, value in tail.items():
+            text = json.dumps(value, ensure_ascii=False, default=str, sort_keys=False)
+            self.fh.write(f',\n "{key}": {text}'.encode())
+        self.fh.write(b"\n}\n")
+
+
+def relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()

@@ -1,0 +1,213 @@
+"""The worker side of a batch: check a chunk of submissions and write each one's outputs to the store.
+
+Each worker process loads the form once. One file never takes down the chunk: a timeout or any
+exception becomes an unreadable outcome for that file. Outcomes are plain JSON-able dicts.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import types
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xlcheck.check import FileResult, check_bytes
+from xlcheck.codes import make_finding
+from xlcheck.findings import Finding
+from xlcheck.form.model import Form, Lang
+from xlcheck.outputs import canonical_json, write_atomic, write_bytes_atomic
+
+from .offices import identify_office
+
+MAX_MESSAGES = 5
+STORE_FILES = {"json": "report.json", "docx": "report.docx", "errors": "errors.xlsx"}
+VALUES_FILE = "values.json"
+
+_form: Form | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission to check: its place in gather order, its name and its bytes."""
+
+    seq: int
+    filename: str
+    data: bytes
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every job of a batch shares; `store` is None when no outputs are written."""
+
+    store: Path | None
+    lang: Lang
+    docx: bool
+    timeout: float
+
+
+class _Timeout(Exception):
+    pass
+
+
+def init_worker(form_name: str) -> None:
+    """Process initializer: load the form once per worker."""
+    global _form
+    from xlcheck.form import load_form
+
+    _form = load_form(form_name)
+
+
+def store_dir(store: Path, sha256: str) -> Path:
+    return store / sha256[:2] / sha256
+
+
+def check_chunk(
+    jobs: list[Job], settings: Settings
+) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
+    """(seq, outcome, values) for every job, in order; never raises for a bad file."""
+    if _form is None:
+        raise RuntimeError("init_worker was not called")
+    return [_guarded(_form, job, settings) for job in jobs]
+
+
+def _guarded(
+    form: Form, job: Job, settings: Settings
+) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    try:
+        return _check_one(form, job, settings)
+    except _Timeout:  # the alarm fired while arming or disarming
+        return job.seq, failed_outcome(job, make_finding("F12", file=job.filename), settings), {}
+
+
+def _check_one(
+    form: Form, job: Job, settings: Settings
+) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+        result = check_bytes(job.data, job.filename, form)
+        outcome = summarise(form, result, job, settings.lang)
+        if settings.store is not None and result.readable:
+            outcome["files"], outcome["problems"] = write_outputs(form, result, job, settings)
+        return job.seq, outcome, result.values
+    except _Timeout:
+        return job.seq, failed_outcome(job, make_finding("F12", file=job.filename), settings), {}
+    except Exception as exc:  # a crash inside the reader must not stop the batch
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        finding = make_finding("F06", file=job.filename, detail=detail)
+        return job.seq, failed_outcome(job, finding, settings), {}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _on_alarm(signum: int, frame: types.FrameType | None) -> None:
+    raise _Timeout
+
+
+def summarise(form: Form, result: FileResult, job: Job, lang: Lang) -> dict[str, Any]:
+    """The small record the parent keeps about one checked file."""
+    errors = [f for f in result.findings if f.is_error]
+    office = identify_office(result.values, job.sha256) if result.readable else None
+    year = result.values.get("year")
+    return {
+        "sha256": job.sha256,
+        "kind": result.kind,
+        "readable": result.readable,
+        "valid": result.valid,
+        "office_key": office.key if office else None,
+        "office": office.name if office else None,
+        "credit_code": office.credit_code if office else None,
+        "year": year if isinstance(year, int) and not isinstance(year, bool) else None,
+        "errors": len(errors),
+        "warnings": len(result.findings) - len(errors),
+        "rules": failing_rules(errors),
+        "messages": [f.text(lang) for f in (errors or result.findings)[:MAX_MESSAGES]],
+        "files": {},
+        "problems": [],
+    }
+
+
+def failing_rules(errors: list[Finding]) -> list[str]:
+    """Rule ids (or finding codes when no rule) of the errors, most frequent first."""
+    counts = Counter(f.rule or f.code for f in errors)
+    return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def failed_outcome(job: Job, finding: Finding, settings: Settings) -> dict[str, Any]:
+    return {
+        "sha256": job.sha256,
+        "kind": "unknown",
+        "readable": False,
+        "valid": False,
+        "office_key": None,
+        "office": None,
+        "credit_code": None,
+        "year": None,
+        "errors": 1,
+        "warnings": 0,
+        "rules": [finding.code],
+        "messages": [finding.text(settings.lang)],
+        "files": {},
+        "problems": [],
+        "transient": True,  # not remembered across runs: a timeout or crash may not recur
+    }
+
+
+# ---- outputs into the content-addressed store ------------------------------------------------------
+
+
+def write_outputs(
+    form: Form, result: FileResult, job: Job, settings: Settings
+) -> tuple[dict[str, str], list[str]]:
+    """Write JSON + Word (valid) or the error workbook (invalid); return files and problems."""
+    assert settings.store is not None
+    folder = store_dir(settings.store, job.sha256)
+    files: dict[str, str] = {}
+    problems: list[str] = []
+    wanted = ["json", "docx"] if result.valid else ["errors"]
+    if not settings.docx and "docx" in wanted:
+        wanted.remove("docx")
+    for kind in wanted:
+        try:
+            _WRITERS[kind](form, result, job, settings, folder / STORE_FILES[kind])
+            files[kind] = STORE_FILES[kind]
+        except Exception as exc:  # a writer's failure loses one output, not the file's check
+            problems.append(f"{STORE_FILES[kind]}: {type(exc).__name__}: {exc}"[:200])
+    values = json.dumps(result.values, ensure_ascii=False, sort_keys=True, default=str)
+    write_bytes_atomic(folder / VALUES_FILE, values.encode("utf-8"))
+    return files, problems
+
+
+def _write_json(form: Form, result: FileResult, job: Job, settings: Settings, dest: Path) -> None:
+    write_bytes_atomic(dest, canonical_json(form, result).encode("utf-8"))
+
+
+def _write_docx(form: Form, result: FileResult, job: Job, settings: Settings, dest: Path) -> None:
+    from xlcheck.render.docx_report import write_report
+
+    doc = result.document(form)
+    write_atomic(dest, lambda fh: write_report(form, doc, fh))
+
+
+def _write_errors(form: Form, result: FileResult, job: Job, settings: Settings, dest: Path) -> None:
+    from xlcheck.xlsxout import write_error_workbook
+
+    def write(fh: Any) -> None:
+        write_error_workbook(
+            form,
+            fh,
+            cells=result.raw,
+            findings=result.findings,
+            source_name=job.filename,
+            lang=settings.lang,
+        )
+
+    write_atomic(dest, write)
+
+
+_WRITERS = {"json": _write_json, "docx": _write_docx, "errors": _write_errors}

@@ -1,0 +1,279 @@
+"""The batch over a realistic county inbox: statuses, outputs, resubmissions, totals, re-runs."""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from batch_fixtures import OFFICES, RESUBMITTED, Inbox, build_inbox, credit_code
+from inbox_fixtures import snapshot
+from xlcheck.batch import BatchError, BatchOptions, BatchReport, run_batch
+from xlcheck.batch.offices import identify_office, safe_filename, valid_credit_code
+from xlcheck.batch.summary import neutralise
+from xlcheck.form import Form
+
+FORM_NAME = "gov-info-disclosure-2021"
+
+
+def options(inbox: Path, out: Path, **kwargs: Any) -> BatchOptions:
+    base: dict[str, Any] = dict(jobs=2, drafts=True, roster=None, lang="zh", form_name=FORM_NAME)
+    return BatchOptions([inbox], out, **(base | kwargs))
+
+
+@pytest.fixture(scope="module")
+def batch(form: Form, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("batch")
+    inbox = build_inbox(form, root / "收件箱")
+    roster = root / "名单.csv"
+    with roster.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["序号", "机关名称", "统一社会信用代码"])
+        writer.writerow([1, "某某县财政局（本级）", credit_code(0)])  # matched by code
+        writer.writerows([[i + 2, name, ""] for i, name in enumerate(OFFICES[1:])])
+        writer.writerow([99, "某某县气象局", ""])
+    before = snapshot(inbox.root)
+    out = root / "输出"
+    progress: list[tuple[int, int]] = []
+    report = run_batch(
+        options(inbox.root, out, roster=roster), progress=lambda d, t: progress.append((d, t))
+    )
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    return {
+        "inbox": inbox,
+        "out": out,
+        "report": report,
+        "summary": summary,
+        "before": before,
+        "roster": roster,
+        "progress": progress,
+    }
+
+
+def rows_by_office(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in summary["rows"]:
+        found.setdefault(row["office"], []).append(row)
+    return found
+
+
+def test_every_office_gets_its_status(batch: dict[str, Any]) -> None:
+    inbox: Inbox = batch["inbox"]
+    rows = rows_by_office(batch["summary"])
+    current = {
+        office: [r["status"] for r in rs if r["status"] != "已被新版本取代"]
+        for office, rs in rows.items()
+        if office
+    }
+    assert current == {office: [status] for office, status in inbox.expected.items()}
+    assert [r["status"] for r in rows[OFFICES[RESUBMITTED]]] == ["已被新版本取代", "通过"]
+    unreadable = sorted(r["origin"].split("/", 1)[1] for r in rows[None])
+    assert unreadable == sorted(inbox.unreadable_origins)
+    assert {r["status"] for r in rows[None]} == {"无法读取"}
+    assert batch["summary"]["counts"] == {
+        "通过": 26,
+        "有错误": 4,
+        "无法读取": 2,
+        "已被新版本取代": 1,
+    }
+    assert [s["filename"] for s in batch["summary"]["skipped"]] == ["签名.png"]
+
+
+def test_report_and_exit_code(batch: dict[str, Any]) -> None:
+    report: BatchReport = batch["report"]
+    assert report.exit_code == 1
+    assert report.counts["通过"] == 26 and len(report.rows) == 33
+    assert batch["progress"][-1] == (33, 33)
+    assert "通过 26 份" in report.summary_text()
+
+
+def test_outputs_per_office(batch: dict[str, Any]) -> None:
+    out: Path = batch["out"]
+    inbox: Inbox = batch["inbox"]
+    for office, status in inbox.expected.items():
+        folder = out / safe_filename(office)
+        names = sorted(p.name for p in folder.iterdir() if p.is_file())
+        base = safe_filename(office)
+        if status == "通过":
+            assert names == [f"{base}-2024.docx", f"{base}-2024.json"]
+            doc = json.loads((folder / f"{base}-2024.json").read_text(encoding="utf-8"))
+            assert doc["agency"]["name"] == office
+        else:
+            reply = [f"{base}.reply.eml"] if office in inbox.emailed else []
+            assert names == sorted([f"{base}.errors.xlsx", *reply])
+            load_workbook(folder / f"{base}.errors.xlsx").close()
+    superseded = list((out / safe_filename(OFFICES[RESUBMITTED]) / "superseded").iterdir())
+    assert len(superseded) == 1 and superseded[0].name.endswith(".errors.xlsx")
+
+
+def test_summary_links_point_to_outputs(batch: dict[str, Any]) -> None:
+    for row in batch["summary"]["rows"]:
+        for rel in row["outputs"].values():
+            assert (batch["out"] / rel).is_file()
+
+
+def test_reply_draft(batch: dict[str, Any]) -> None:
+    office = OFFICES[23]
+    path = batch["out"] / office / f"{office}.reply.eml"
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert message["To"].addresses[0].addr_spec == "office23@example.gov.cn"
+    body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "个错误" in body and "请修改后重新报送" in body
+    [part] = list(message.iter_attachments())
+    assert part.get_filename() == f"{office}.errors.xlsx"
+
+
+def test_resubmission_lists_changed_cells(batch: dict[str, Any]) -> None:
+    first, second = rows_by_office(batch["summary"])[OFFICES[RESUBMITTED]]
+    assert "changed" not in first
+    keys = {c["key"] for c in second["changed"]}
+    assert keys == {
+        "applications.carried_forward.natural_person",
+        "applications.carried_forward.total",
+    }
+
+
+def test_aggregate_is_the_sum_of_current_valid_reports(form: Form, batch: dict[str, Any]) -> None:
+    inbox: Inbox = batch["inbox"]
+    aggregate = batch["summary"]["aggregate"]
+    assert aggregate["reports"] == len(inbox.values) == 26
+    for key, f in form.fields.items():
+        if f.is_numeric:
+            expected = sum(v[key] for v in inbox.values.values())
+            assert aggregate["values"][key] == pytest.approx(expected), key
+    assert aggregate["rules_hold"] is True and aggregate["failures"] == []
+
+
+def test_roster_and_rule_counts(batch: dict[str, Any]) -> None:
+    assert batch["summary"]["not_reported"] == [{"name": "某某县气象局", "credit_code": None}]
+    assert batch["summary"]["rule_counts"] == {"R1": 3, "R5": 1}
+
+
+def test_summary_workbook(batch: dict[str, Any]) -> None:
+    book = load_workbook(batch["out"] / "汇总.xlsx")
+    assert book.sheetnames == ["汇总", "未报送", "合计", "规则"]
+    rows = list(book["汇总"].iter_rows(values_only=True))
+    assert len(rows) == 34
+    injected = [r for r in rows if r[1] and str(r[1]).endswith("档案馆")]
+    assert injected[0][1] == "'" + OFFICES[29]  # stays text in Excel
+    assert all(
+        not isinstance(c.value, str) or not c.value.startswith("=") for r in book["汇总"] for c in r
+    )
+    totals = book["合计"]
+    texts = [c.value for r in totals.iter_rows() for c in r if isinstance(c.value, str)]
+    assert "勾稽关系（合计数）：全部成立" in texts and "申请人情况" in texts
+    assert any(str(m).startswith("A") for m in totals.merged_cells.ranges)
+    book.close()
+
+
+def test_rerun_skips_unchanged_inputs(batch: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(batch["out"], out)
+    report = run_batch(options(batch["inbox"].root, out, roster=batch["roster"]))
+    assert report.reused == 32  # 31 readable inputs and 损坏.xlsx; not the truncated zip
+    assert (out / "summary.json").read_bytes() == (batch["out"] / "summary.json").read_bytes()
+    for rel in [r for row in batch["summary"]["rows"] for r in row["outputs"].values()]:
+        assert (out / rel).read_bytes() == (batch["out"] / rel).read_bytes()
+    forced = run_batch(options(batch["inbox"].root, out, roster=batch["roster"], force_rerun=True))
+    assert forced.reused == 0 and forced.counts == report.counts
+
+
+def test_inputs_are_untouched(batch: dict[str, Any]) -> None:
+    assert snapshot(batch["inbox"].root) == batch["before"]
+
+
+def test_a_newer_current_submission_moves_the_old_outputs(form: Form, tmp_path: Path) -> None:
+    from batch_fixtures import office_values, workbook
+
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "a.xlsx").write_bytes(workbook(form, office_values(form, 3)))
+    run_batch(options(inbox, out, drafts=False, docx=False))
+    assert (out / OFFICES[3] / f"{OFFICES[3]}-2024.json").is_file()
+    newer = office_values(form, 3) | {"proactive.licensing": "无"}
+    (inbox / "b.xlsx").write_bytes(workbook(form, newer))
+    report = run_batch(options(inbox, out, drafts=False, docx=False))
+    assert report.exit_code == 1
+    assert sorted(p.name for p in (out / OFFICES[3]).iterdir()) == sorted(
+        [f"{OFFICES[3]}.errors.xlsx", "superseded"]
+    )
+
+
+def test_timeouts_and_check_only(form: Form, tmp_path: Path) -> None:
+    from batch_fixtures import office_values, workbook
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a.xlsx").write_bytes(workbook(form, office_values(form, 1)))
+    report = run_batch(options(inbox, tmp_path / "o1", timeout=1e-6))
+    assert report.counts == {"无法读取": 1} and report.rows[0]["rules"] == ["F12"]
+    report = run_batch(options(inbox, tmp_path / "o2", outputs=False))
+    assert report.counts == {"通过": 1}
+    assert sorted(p.name for p in (tmp_path / "o2").iterdir()) == ["summary.json", "汇总.xlsx"]
+
+
+def test_unwritable_output_folder(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(BatchError):
+        run_batch(options(tmp_path, blocker / "out"))
+
+
+def test_identity_and_names() -> None:
+    code = credit_code(5)
+    assert valid_credit_code(code) and not valid_credit_code(
+        code[:-1] + "0" if code[-1] != "0" else code[:-1] + "1"
+    )
+    assert (
+        identify_office({"agency.name": "某某县 财政局", "agency.credit_code": code}, "x").key
+        == f"code:{code}"
+    )
+    assert (
+        identify_office({"agency.name": "某某县　财政局", "agency.credit_code": "123"}, "x").key
+        == "name:某某县财政局"
+    )
+    assert safe_filename('a/b:c*?"<>|#') == "a_b_c_______"
+    assert safe_filename("CON") == "_CON"
+    assert [neutralise(t) for t in ("=1+1", "＝SUM()", "@x", "\tA", "正常")] == [
+        "'=1+1",
+        "'＝SUM()",
+        "'@x",
+        "'\tA",
+        "正常",
+    ]
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_resaves_the_summary(batch: dict[str, Any], tmp_path: Path) -> None:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    source = tmp_path / "summary.xlsx"
+    shutil.copyfile(batch["out"] / "汇总.xlsx", source)
+    done = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path / "resaved"),
+            str(source),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    resaved = load_workbook(tmp_path / "resaved" / "summary.xlsx")
+    assert "合计" in resaved.sheetnames
+    resaved.close()
