@@ -81,19 +81,33 @@ def audit_headings(form: Form, layout: Layout) -> list[Finding]:
     for index, section in enumerate(form.sections):
         if index not in found:
             findings.append(
-                make_finding("A01", expected=section.heading, values={"place": "document"})
+                make_finding(
+                    "A01",
+                    expected=section.heading,
+                    values={"place": "document", "expected": section.heading},
+                )
             )
     highest = -1
     for h in layout.headings:
         official = form.sections[h.index].heading
         if h.index < highest:
             findings.append(
-                make_finding("A02", found=h.text, position=h.index + 1, values={"place": h.place})
+                make_finding(
+                    "A02",
+                    found=h.text,
+                    position=h.index + 1,
+                    values={"place": h.place, "found": h.text},
+                )
             )
         highest = max(highest, h.index)
         if clean(h.text) != official:
             findings.append(
-                make_finding("A03", found=h.text, expected=official, values={"place": h.place})
+                make_finding(
+                    "A03",
+                    found=h.text,
+                    expected=official,
+                    values={"place": h.place, "found": h.text},
+                )
             )
     return findings
 
@@ -168,7 +182,11 @@ def read_overview(form: Form, items: list[Item]) -> Overview:
     for f in form.fields.values():
         if f.heading and f.key not in parts:
             out.findings.append(
-                make_finding("A05", expected=f.heading, values={"place": "一、总体情况"})
+                make_finding(
+                    "A05",
+                    expected=f.heading,
+                    values={"place": "一、总体情况", "expected": f.heading},
+                )
             )
     return out
 
@@ -178,4 +196,11 @@ def _numbering(form: Form, topic: Topic, place: str) -> list[Finding]:
     want = expected[: len(expected) - len(_PREFIX.sub("", expected, count=1))]
     if topic.found.startswith(want):
         return []
-    return [make_finding("A04", found=topic.found, expected=expected, values={"place": place})]
+    return [
+        make_finding(
+            "A04",
+            found=topic.found,
+            expected=expected,
+            values={"place": place, "found": topic.found},
+        )
+    ]

@@ -52,7 +52,8 @@ def merge_value_rows(rows: list[Row]) -> list[Row]:
     for row in rows:
         if out and all(read_value(c.text).kind != "text" for c in row.cells):
             prev = out[-1]
-            out[-1] = Row(prev.cells + row.cells, prev.place, prev.block)
+            place = prev.place if value_cells(prev) else row.place  # where the values start
+            out[-1] = Row(prev.cells + row.cells, place, prev.block)
         else:
             out.append(row)
     return out
@@ -129,8 +130,9 @@ def table_name(form: Form, sheet_id: str) -> Text:
     return Text(f"{sheet.short.zh}「{sheet.heading}」", f"{sheet.short.en} ({sheet.heading})")
 
 
-def layout_finding(kind: str, place: str, zh: str, en: str) -> Finding:
-    return make_finding("A08", detail=Text(zh, en), values={"place": place, "defect": kind})
+def layout_finding(kind: str, place: str, zh: str, en: str, **extra: str) -> Finding:
+    values = {"place": place, "defect": kind, **extra}
+    return make_finding("A08", detail=Text(zh, en), values=values)
 
 
 def find_rows(rows: list[Row], keys: list[RowKey]) -> dict[int, tuple[Row, RowKey]]:
@@ -213,6 +215,7 @@ def shifted_rows(found: dict[int, tuple[Row, RowKey]]) -> list[Finding]:
                         row.place,
                         f"{row.place}「{key.label}」一行的数字比同类行左移了 {usual - start} 列，已按标签读取。",
                         f"{row.place}: the row “{key.label}” is shifted {usual - start} column(s) left; read by its label.",
+                        row=key.label,
                     )
                 )
     return out
