@@ -32,7 +32,9 @@ def main() -> None:
     form = load_form()
     cells = {k: 1 for k, f in form.fields.items() if f.is_input and f.is_numeric}
     findings = [
-        Finding("R1", "error", Text(f"第 {i} 个问题", "x"), sheet="三、依申请公开", cell=f"D{4 + i}")
+        Finding(
+            "R1", "error", Text(f"第 {i} 个问题", "x"), sheet="三、依申请公开", cell=f"D{4 + i}"
+        )
         for i in range(10)
     ]
     results = {
