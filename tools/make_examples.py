@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from documents import valid_values  # noqa: E402
 from xlcheck.form import Form, load_form  # noqa: E402
-from xlcheck.template import write_template  # noqa: E402
+from xlcheck.xlsxout import write_template  # noqa: E402
 
 SAMPLE = ROOT / "examples" / "published" / "2023-guzhuangdian-town.txt"
 TOPICS = {

@@ -46,7 +46,7 @@ def template(
 ) -> None:
     """生成锁定的 Excel 填报模板 / write the locked template."""
     from xlcheck.outputs import OutputError, write_atomic
-    from xlcheck.template import write_template
+    from xlcheck.xlsxout import write_template
 
     form = load_form_or_fail(form_name)
     _guard_output(output, force)
@@ -112,7 +112,7 @@ def _write_error_workbooks(
     form: Any, results: Sequence[Any], files: Sequence[Path], folder: Path, lang: str
 ) -> None:
     from xlcheck.outputs import OutputError, write_atomic
-    from xlcheck.errorbook import write_error_workbook
+    from xlcheck.xlsxout import write_error_workbook
 
     inputs = {Path(f): None for f in files}
     used: set[str] = set()

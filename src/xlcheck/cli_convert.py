@@ -138,7 +138,7 @@ def _write_errors(
     form: Any, result: Any, source: Path, out_dir: Path, lang: str, inputs: dict[Path, None]
 ) -> None:
     from xlcheck.outputs import OutputError, write_atomic
-    from xlcheck.errorbook import write_error_workbook
+    from xlcheck.xlsxout import write_error_workbook
 
     dest = _destination(out_dir, source, ".errors.xlsx", inputs)
     try:
@@ -179,7 +179,7 @@ def fill(
     from xlcheck.check import check_path
     from xlcheck.outputs import OutputError, write_atomic
     from xlcheck.report import format_text
-    from xlcheck.template import write_template
+    from xlcheck.xlsxout import write_template
 
     form = load_form_or_fail(form_name)
     if output.exists() and not force:

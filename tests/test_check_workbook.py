@@ -1,0 +1,181 @@
+"""Checking returned workbooks: real files written by our template and altered as offices do."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from documents import valid_values
+from xlcheck.canonical import nest
+from xlcheck.check import check_bytes, check_path
+from xlcheck.form import Form, load_form
+from xlcheck.xlsxout import write_template
+
+
+def workbook(form: Form, values: dict) -> bytes:
+    buffer = io.BytesIO()
+    write_template(form, buffer, values=values)
+    return buffer.getvalue()
+
+
+def codes(result) -> set[tuple[str, str | None]]:
+    return {(f.code, f.cell) for f in result.findings}
+
+
+def test_a_valid_filled_template_reads_back_to_the_same_document(form: Form) -> None:
+    values = valid_values(form, 2)
+    result = check_bytes(workbook(form, values), "a.xlsx", form)
+    assert result.valid, [f.text() for f in result.findings]
+    assert result.document(form) == nest(form, values)
+    assert result.template["template_id"] == form.id
+
+
+def test_office_quirks_are_normalised_or_reported(form: Form) -> None:
+    values = valid_values(form, 4)
+    values["applications.new.natural_person"] = "１" + "２"  # full-width 12 typed as text
+    values["proactive.licensing"] = "无"
+    values["proactive.punishment"] = None  # left empty
+    values["proactive.enforcement"] = " 1,234 "
+    result = check_bytes(workbook(form, {**values, "proactive.punishment": ""}), "q.xlsx", form)
+    assert result.values["applications.new.natural_person"] == 12
+    assert "fullwidth" in result.sources["applications.new.natural_person"].steps
+    assert result.values["proactive.enforcement"] == 1234
+    found = codes(result)
+    assert ("V02", "B7") in found and ("V01", "B10") in found
+
+
+def test_unbalanced_column_names_labels_values_and_the_culprit(form: Form) -> None:
+    values = valid_values(form, 5)
+    values["applications.new.natural_person"] = 30
+    values["applications.handled.granted.natural_person"] += 30 - (values["applications.new.natural_person"] - 30) * 0
+    data = workbook(form, values)
+    result = check_bytes(data, "x.xlsx", form)
+    r1 = [f for f in result.findings if f.rule == "R1"]
+    assert r1 and r1[0].cell == "D4" and "表三「自然人」列" in r1[0].text()
+    assert {"left", "right", "diff"} <= set(r1[0].values) and len(r1[0].operands) == 4
+
+
+def test_a_digit_swap_is_named_as_the_culprit(form: Form) -> None:
+    from xlcheck.checks.derive import recompute
+
+    values = valid_values(form, 8)
+    key = "applications.handled.granted.natural_person"
+    values["applications.new.natural_person"] += 12 - values[key]
+    values[key] = 12
+    doc = nest(form, recompute(form, values))
+    doc["applications"]["handled"]["granted"]["natural_person"] = 21  # typed 21 instead of 12
+    result = check_bytes(json.dumps(doc, ensure_ascii=False).encode(), "d.json", form)
+    culprits = {f.culprit.pointer for f in result.findings if f.culprit}
+    assert culprits == {"/applications/handled/granted/natural_person"}
+    assert any("改为 12" in f.text() for f in result.findings)
+
+
+def test_tampering_is_reported_not_crashed(form: Form, tmp_path: Path) -> None:
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(workbook(form, valid_values(form, 6)))
+    book = openpyxl.load_workbook(path)
+    ws = book["三、依申请公开"]
+    ws["J4"] = 999  # a formula overwritten by a constant
+    ws["D5"] = "=1+1"  # a formula typed into an input
+    ws.protection.sheet = False
+    book.create_sheet("我的草稿")
+    book.save(path)
+    found = {f.code for f in check_path(path, form).findings}
+    assert {"S04", "S05", "S06", "S02"} <= found
+
+
+def test_names_lost_fall_back_to_template_cells(form: Form, tmp_path: Path) -> None:
+    path = tmp_path / "n.xlsx"
+    path.write_bytes(workbook(form, valid_values(form, 9)))
+    book = openpyxl.load_workbook(path)
+    for name in list(book.defined_names):
+        del book.defined_names[name]
+    book.save(path)
+    result = check_path(path, form)
+    assert "S11" in {f.code for f in result.findings}
+    assert result.values["applications.new.natural_person"] == valid_values(form, 9)["applications.new.natural_person"]
+
+
+@pytest.mark.parametrize(("payload", "code"), [
+    (b"", "F13"),
+    (b"%PDF-1.4 not a workbook", "F02"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "F03"),
+    (b"PK\x03\x04truncated", "F06"),
+])
+def test_unreadable_files_get_one_clear_finding(form: Form, tmp_path: Path, payload: bytes, code: str) -> None:
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(payload)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    result = check_path(path, form)
+    assert not result.readable and [f.code for f in result.findings] == [code]
+    assert "bad.xlsx" in result.findings[0].text()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_doctype_in_a_sheet_is_refused(form: Form) -> None:
+    source = zipfile.ZipFile(io.BytesIO(workbook(form, valid_values(form, 1))))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet3.xml":
+                data = data.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>', 1)
+            target.writestr(info, data)
+    result = check_bytes(out.getvalue(), "xxe.xlsx", form)
+    assert [f.code for f in result.findings] == ["F08"]
+
+
+def test_another_template_is_not_ours(form: Form) -> None:
+    book = openpyxl.Workbook()
+    book.active["A1"] = "别的表"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = check_bytes(buffer.getvalue(), "other.xlsx", form)
+    assert [f.code for f in result.findings] == ["F09"]
+
+
+def test_json_input_findings_point_to_json_pointers(form: Form) -> None:
+    doc = nest(form, valid_values(form, 3))
+    doc["applications"]["new"]["natural_person"] = "三"
+    doc["surprise"] = True
+    result = check_bytes(json.dumps(doc, ensure_ascii=False).encode(), "r.json", form)
+    pointers = {f.pointer for f in result.findings}
+    assert {"/applications/new/natural_person", "/surprise"} <= pointers
+    assert all(f.cell is None for f in result.findings)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), pick=st.integers(0, 10_000), delta=st.integers(1, 9))
+def test_properties_valid_documents_pass_and_one_changed_cell_is_found(seed: int, pick: int, delta: int) -> None:
+    form = load_form()
+    values = valid_values(form, seed)
+    data = workbook(form, values)
+    result = check_bytes(data, "p.xlsx", form)
+    assert result.valid and result.document(form) == nest(form, values)
+    inputs = [k for k, f in form.fields.items() if f.is_input and k.startswith("applications.")]
+    key = inputs[pick % len(inputs)]
+    changed = check_bytes(workbook(form, {**values, key: values[key] + delta}), "p2.xlsx", form)
+    errors = [f for f in changed.findings if f.is_error]
+    assert errors and any(key in inputs_behind(form, f) for f in errors)
+
+
+def inputs_behind(form: Form, finding) -> set[str]:
+    """The input cells a finding's operands stand for (a formula total stands for its parts)."""
+    keys = [o.pointer.strip("/").replace("/", ".") for o in finding.operands]
+    found: set[str] = set()
+    while keys:
+        key = keys.pop()
+        rule = form.fields[key].computed_by
+        if rule:
+            keys.extend(t.key for t in form.rule_by_instance(rule).params["operands"])
+        else:
+            found.add(key)
+    return found
