@@ -14,7 +14,7 @@ from xlcheck.canonical import flatten
 from xlcheck.form.model import Form, Section
 from xlcheck.render.docx_page import open_document, text_width_twips
 from xlcheck.render.docx_style import StyleIds
-from xlcheck.render.docx_tables import layout_sheet, table_element
+from xlcheck.render.docx_tables import layout_sheet, table_element, value_texts
 from xlcheck.render.docx_xml import clean_text, el, sub, text_run
 
 UNVALIDATED = "未经校验"
@@ -82,8 +82,12 @@ def section_elements(
     if section.content == "overview":
         return overview_elements(form, values, ids)
     if section.content == "table" and section.sheet is not None:
-        grid = layout_sheet(form, form.sheet(section.sheet), values)
-        return [table_element(grid, ids, width), paragraph(ids.body, "")]
+        sheet = form.sheet(section.sheet)
+        texts = value_texts(form, sheet, values)
+        return [
+            table_element(layout_sheet(form, sheet), texts, ids, width),
+            paragraph(ids.body, ""),
+        ]
     return prose(ids.body, values.get(section.field or ""), EMPTY)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from xlcheck.cells import column_letters, parse_range
 from xlcheck.form.model import Field, Form, Sheet
 from xlcheck.render.docx_style import StyleIds
-from xlcheck.render.docx_xml import clean_text, el, sub, text_run
+from xlcheck.render.docx_xml import XML_SPACE, clean_text, el, sub, text_run
 
 # Roles of the official table; "title", "hint" and "check" cells belong to the workbook only.
 OFFICIAL_ROLES = frozenset({"header", "band", "row", "note"})
@@ -30,8 +31,9 @@ class Box:
     left: int
     bottom: int
     right: int
-    text: str
+    text: str  # the label's text; empty for a value cell
     kind: str  # label (column header, note) | band | row | value
+    key: str | None = None  # the field shown in a value cell
 
 
 @dataclass(frozen=True)
@@ -58,18 +60,16 @@ def format_value(field: Field, value: Any) -> str:
     return "0" if text == "-0" else text
 
 
-def _official_ranges(
-    form: Form, sheet: Sheet, values: Mapping[str, Any]
-) -> list[tuple[str, str, str]]:
-    """(range, text, kind) of every official label cell and every value cell of the sheet."""
-    ranges = [
-        (label.range, label.text, _KINDS[label.role])
+def _official_ranges(form: Form, sheet: Sheet) -> list[tuple[str, str, str, str | None]]:
+    """(range, label text, kind, field key) of every official label cell and every value cell."""
+    ranges: list[tuple[str, str, str, str | None]] = [
+        (label.range, label.text, _KINDS[label.role], None)
         for label in sheet.labels
         if label.role in OFFICIAL_ROLES
     ]
     for key in sheet.field_keys:
         field = form.fields[key]
-        ranges.append((field.merge or field.cell, format_value(field, values.get(key)), "value"))
+        ranges.append((field.merge or field.cell, "", "value", key))
     return ranges
 
 
@@ -83,31 +83,50 @@ def _repeat_rows(sheet: Sheet, boxes: list[Box]) -> int:
     return last
 
 
-def layout_sheet(form: Form, sheet: Sheet, values: Mapping[str, Any]) -> Grid:
-    """Place the official cells of `sheet` on a grid whose extent is their bounding box."""
-    placed = [
-        (parse_range(ref), text, kind) for ref, text, kind in _official_ranges(form, sheet, values)
-    ]
-    top = min(r1 for (r1, _, _, _), _, _ in placed)
-    left = min(c1 for (_, c1, _, _), _, _ in placed)
-    boxes = [
-        Box(r1 - top, c1 - left, r2 - top, c2 - left, text, kind)
-        for (r1, c1, r2, c2), text, kind in placed
-    ]
+def _cover(sheet: Sheet, boxes: list[Box]) -> dict[tuple[int, int], Box]:
     covered: dict[tuple[int, int], Box] = {}
     for box in boxes:
         for row in range(box.top, box.bottom + 1):
             for col in range(box.left, box.right + 1):
                 if (row, col) in covered:
-                    raise ValueError(
-                        f"{sheet.id}: cells overlap at row {row + top}, column {col + left}"
-                    )
+                    raise ValueError(f"{sheet.id}: cells overlap in table row {row + 1}")
                 covered[(row, col)] = box
+    return covered
+
+
+def _layout(form: Form, sheet: Sheet) -> Grid:
+    placed = [
+        (parse_range(ref), text, kind, key)
+        for ref, text, kind, key in _official_ranges(form, sheet)
+    ]
+    top = min(r1 for (r1, _, _, _), _, _, _ in placed)
+    left = min(c1 for (_, c1, _, _), _, _, _ in placed)
+    boxes = [
+        Box(r1 - top, c1 - left, r2 - top, c2 - left, text, kind, key)
+        for (r1, c1, r2, c2), text, kind, key in placed
+    ]
     rows = max(box.bottom for box in boxes) + 1
     cols = max(box.right for box in boxes) + 1
     letters = [column_letters(left + col) for col in range(cols)]
     widths = tuple(sheet.column_widths.get(letter, DEFAULT_WIDTH) for letter in letters)
-    return Grid(rows, cols, covered, widths, _repeat_rows(sheet, boxes))
+    return Grid(rows, cols, _cover(sheet, boxes), widths, _repeat_rows(sheet, boxes))
+
+
+# Layouts depend only on the form, so each sheet is laid out once (keyed by identity, kept alive).
+_LAYOUTS: dict[int, tuple[Sheet, Grid]] = {}
+
+
+def layout_sheet(form: Form, sheet: Sheet) -> Grid:
+    """The official cells of `sheet` on a grid whose extent is their bounding box."""
+    cached = _LAYOUTS.get(id(sheet))
+    if cached is None or cached[0] is not sheet:
+        cached = _LAYOUTS[id(sheet)] = (sheet, _layout(form, sheet))
+    return cached[1]
+
+
+def value_texts(form: Form, sheet: Sheet, values: Mapping[str, Any]) -> dict[str, str]:
+    """What each value cell of the sheet shows."""
+    return {key: format_value(form.fields[key], values.get(key)) for key in sheet.field_keys}
 
 
 def _column_twips(grid: Grid, total: int) -> list[int]:
@@ -121,46 +140,83 @@ def _table_props(ids: StyleIds, total: int) -> BaseOxmlElement:
     sub(tbl_pr, "w:tblW", w=str(total), type="dxa")
     sub(tbl_pr, "w:jc", val="center")
     sub(tbl_pr, "w:tblLayout", type="fixed")
-    sub(
-        tbl_pr,
-        "w:tblLook",
-        val="0000",
-        firstRow="0",
-        lastRow="0",
-        firstColumn="0",
-        lastColumn="0",
-        noHBand="1",
-        noVBand="1",
-    )
+    look = {"val": "0000", "firstRow": "0", "lastRow": "0", "firstColumn": "0"}
+    sub(tbl_pr, "w:tblLook", **look, lastColumn="0", noHBand="1", noVBand="1")
     return tbl_pr
 
 
-def _cell(box: Box | None, row: int, width: int, ids: StyleIds, keep: bool) -> BaseOxmlElement:
-    """One w:tc: the anchor of a box (with its text), a vertical continuation, or an empty cell."""
+@dataclass(frozen=True)
+class CellShape:
+    """Everything about a w:tc except its text: equal shapes are deep copies of one prototype."""
+
+    width: int
+    span: int
+    vmerge: str | None  # restart | continue | None
+    kind: str | None
+    keep: bool
+    has_text: bool
+
+
+def _prototype(shape: CellShape, ids: StyleIds) -> BaseOxmlElement:
+    """A w:tc of this shape; with an empty w:t as its last descendant when it will hold text."""
     tc = el("w:tc")
     tc_pr = sub(tc, "w:tcPr")
-    sub(tc_pr, "w:tcW", w=str(width), type="dxa")
-    if box is not None and box.right > box.left:
-        sub(tc_pr, "w:gridSpan", val=str(box.right - box.left + 1))
-    if box is not None and box.bottom > box.top:
-        if row == box.top:
-            sub(tc_pr, "w:vMerge", val="restart")
-        else:
-            sub(tc_pr, "w:vMerge")
+    sub(tc_pr, "w:tcW", w=str(shape.width), type="dxa")
+    if shape.span > 1:
+        sub(tc_pr, "w:gridSpan", val=str(shape.span))
+    if shape.vmerge == "restart":
+        sub(tc_pr, "w:vMerge", val="restart")
+    elif shape.vmerge == "continue":
+        sub(tc_pr, "w:vMerge")
     sub(tc_pr, "w:vAlign", val="center")
-    paragraph = sub(tc, "w:p")
-    p_pr = sub(paragraph, "w:pPr")
-    sub(p_pr, "w:pStyle", val=ids.table_number if box and box.kind == "value" else ids.table_text)
-    if keep:
+    p_pr = sub(sub(tc, "w:p"), "w:pPr")
+    sub(p_pr, "w:pStyle", val=ids.table_number if shape.kind == "value" else ids.table_text)
+    if shape.keep:
         sub(p_pr, "w:keepNext")
-    if box is not None and box.kind == "row":
+    if shape.kind == "row":
         sub(p_pr, "w:jc", val="left")
-    if box is not None and row == box.top and box.text:
-        text_run(paragraph, box.text)
+    if shape.has_text:
+        sub(sub(tc[-1], "w:r"), "w:t").set(XML_SPACE, "preserve")
     return tc
 
 
-def _row(grid: Grid, row: int, columns: list[int], ids: StyleIds) -> BaseOxmlElement:
+class _CellMaker:
+    """Builds w:tc elements by copying one prototype per cell shape (python-docx's element
+    classes make each new element costly; a deep copy is done by lxml in C)."""
+
+    def __init__(self, ids: StyleIds) -> None:
+        self.ids = ids
+        self.prototypes: dict[CellShape, BaseOxmlElement] = {}
+
+    def make(self, shape: CellShape, text: str) -> BaseOxmlElement:
+        if "\t" in text:  # tabs need w:tab elements: build this rare cell by hand
+            by_hand = _prototype(replace(shape, has_text=False), self.ids)
+            text_run(by_hand[-1], text)
+            return by_hand
+        prototype = self.prototypes.get(shape)
+        if prototype is None:
+            prototype = self.prototypes[shape] = _prototype(shape, self.ids)
+        tc: BaseOxmlElement = copy.deepcopy(prototype)
+        if text:
+            tc[-1][-1][-1].text = clean_text(text)
+        return tc
+
+
+def _cell(
+    maker: _CellMaker, box: Box | None, row: int, width: int, keep: bool, texts: Mapping[str, str]
+) -> BaseOxmlElement:
+    """One w:tc: the anchor of a box (with its text), a vertical continuation, or an empty cell."""
+    if box is None:
+        return maker.make(CellShape(width, 1, None, None, keep, False), "")
+    vmerge = None if box.bottom == box.top else "restart" if row == box.top else "continue"
+    text = "" if row != box.top else texts.get(box.key, "") if box.key else box.text
+    shape = CellShape(width, box.right - box.left + 1, vmerge, box.kind, keep, bool(text))
+    return maker.make(shape, text)
+
+
+def _row(
+    grid: Grid, row: int, columns: list[int], maker: _CellMaker, texts: Mapping[str, str]
+) -> BaseOxmlElement:
     tr = el("w:tr")
     tr_pr = sub(tr, "w:trPr")
     sub(tr_pr, "w:cantSplit")
@@ -171,19 +227,22 @@ def _row(grid: Grid, row: int, columns: list[int], ids: StyleIds) -> BaseOxmlEle
     while col < grid.cols:
         box = grid.covered.get((row, col))
         span = 1 if box is None else box.right - box.left + 1
-        tr.append(_cell(box, row, sum(columns[col : col + span]), ids, keep))
+        tr.append(_cell(maker, box, row, sum(columns[col : col + span]), keep, texts))
         col += span
     return tr
 
 
-def table_element(grid: Grid, ids: StyleIds, total_twips: int) -> BaseOxmlElement:
-    """The w:tbl of a grid, fixed layout, as wide as the text area."""
+def table_element(
+    grid: Grid, texts: Mapping[str, str], ids: StyleIds, total_twips: int
+) -> BaseOxmlElement:
+    """The w:tbl of a grid with the value cells' texts, fixed layout, as wide as the text area."""
     columns = _column_twips(grid, total_twips)
     table = el("w:tbl")
     table.append(_table_props(ids, sum(columns)))
     tbl_grid = sub(table, "w:tblGrid")
     for width in columns:
         sub(tbl_grid, "w:gridCol", w=str(width))
+    maker = _CellMaker(ids)
     for row in range(grid.rows):
-        table.append(_row(grid, row, columns, ids))
+        table.append(_row(grid, row, columns, maker, texts))
     return table
