@@ -17,7 +17,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from documents import valid_values  # noqa: E402
-
 from xlcheck.check import check_bytes  # noqa: E402
 from xlcheck.form import load_form  # noqa: E402
 from xlcheck.xlsxout import write_template  # noqa: E402

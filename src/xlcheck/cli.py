@@ -17,6 +17,7 @@ import click
 
 from xlcheck import __version__
 from xlcheck.cli_common import ToolError, fail, form_option, lang_option, load_form_or_fail, styler
+from xlcheck.form.model import Lang
 
 
 def _guard_output(path: Path, force: bool) -> None:
@@ -87,11 +88,12 @@ def check(
     results = [check_path(Path(f), form, previous=prior) for f in files]
     if errors_dir is not None:
         _write_error_workbooks(form, results, files, errors_dir, lang)
+    language: Lang = "en" if lang == "en" else "zh"
     text = (
-        format_json(results, lang)
+        format_json(results, language)
         if fmt == "json"
-        else format_text(results, lang, styler(sys.stdout.isatty()))
-    )  # type: ignore[arg-type]
+        else format_text(results, language, styler(sys.stdout.isatty()))
+    )
     click.echo(text, nl=False)
     sys.exit(0 if all(r.valid for r in results) else 1)
 
@@ -164,10 +166,10 @@ def rules(fmt: str, lang: str, form_name: str) -> None:
             "id": d.id,
             "severity": d.severity,
             "kind": d.kind,
-            "title": d.title.get(lang),  # type: ignore[arg-type]
+            "title": d.title.get(lang),
             "description": d.description.get(lang),
             "formula": d.formula,
-        }  # type: ignore[arg-type]
+        }
         for d in form.declarations
     ]
     if fmt == "json":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -60,7 +60,7 @@ def batch(
     sys.exit(report.exit_code)
 
 
-def _progress_bar() -> object:
+def _progress_bar() -> Callable[[int, int], None]:
     state: dict[str, object] = {}
 
     def update(done: int, total: int) -> None:

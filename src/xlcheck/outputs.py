@@ -86,7 +86,10 @@ def write_atomic(
 
 
 def write_bytes_atomic(dest: Path, data: bytes, **kwargs: Any) -> None:
-    write_atomic(dest, lambda fh: fh.write(data) and None, **kwargs)
+    def write(fh: BinaryIO) -> None:
+        fh.write(data)
+
+    write_atomic(dest, write, **kwargs)
 
 
 def _same_file(a: Path, b: Path) -> bool:

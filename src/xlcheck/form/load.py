@@ -89,7 +89,7 @@ def build_form(data: Mapping[str, Any]) -> Form:
     rules = tuple(_expand_rules(data.get("rules", []), sets, fields))
     fields = _link_computed(data["sheets"], sets, fields, rules)
     _check_references(fields, rules)
-    legacy = next(
+    legacy: list[str] = next(
         (r.get("labels", []) for r in data.get("rules", []) if r["kind"] == "legacy_labels"), []
     )
     return Form(
