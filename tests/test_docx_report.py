@@ -21,6 +21,7 @@ from docs_fixtures import report_document
 from xlcheck.cells import format_cell
 from xlcheck.form import Form
 from xlcheck.render import write_report
+from xlcheck.render.docx_report import TemplateError
 
 SECTIONS = [
     "一、总体情况",
@@ -478,6 +479,18 @@ def test_template_keeps_header_and_its_styles(form: Form, tmp_path: Path) -> Non
     assert len(result.tables) == 3
     assert result.styles["Table Text"].font.size == Pt(10.5)  # missing styles are added
     assert "PAGE" in result.sections[0].footer._element.xml
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip", b"PK\x03\x04broken"])
+def test_unreadable_template_is_a_template_error(
+    form: Form, tmp_path: Path, content: bytes
+) -> None:
+    template = tmp_path / "letterhead.docx"
+    template.write_bytes(content)
+    with pytest.raises(TemplateError, match="letterhead.docx"):
+        render(form, report_document(), docx_template=template)
+    with pytest.raises(TemplateError):
+        render(form, report_document(), docx_template=tmp_path / "missing.docx")
 
 
 def test_template_is_not_modified(form: Form, tmp_path: Path) -> None:

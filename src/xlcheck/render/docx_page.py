@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import io
+import zipfile
 from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 
@@ -133,12 +135,23 @@ def _footer_is_empty(document: DocxDocument) -> bool:
     return next(content, None) is None
 
 
+class TemplateError(ValueError):
+    """The --docx-template file cannot be opened as a Word document."""
+
+
+def _open_template(template: Path) -> DocxDocument:
+    try:
+        return Document(str(template))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, PackageNotFoundError) as exc:
+        raise TemplateError(f"cannot use {template} as a Word template (.docx): {exc}") from exc
+
+
 def open_document(template: Path | None) -> tuple[DocxDocument, StyleIds]:
     """A document with an empty body and the report's styles: our base, or a county's template."""
     if template is None:
         raw, ids = _base_package()
         return Document(io.BytesIO(raw)), ids
-    document = Document(str(template))
+    document = _open_template(template)
     clear_body(document)
     ids = define_styles(document, replace=False)
     if _footer_is_empty(document):

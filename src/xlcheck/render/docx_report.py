@@ -12,10 +12,12 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 
 from xlcheck.canonical import flatten
 from xlcheck.form.model import Form, Section
-from xlcheck.render.docx_page import open_document, text_width_twips
+from xlcheck.render.docx_page import TemplateError, open_document, text_width_twips
 from xlcheck.render.docx_style import StyleIds
 from xlcheck.render.docx_tables import layout_sheet, table_element, value_texts
 from xlcheck.render.docx_xml import clean_text, el, sub, text_run
+
+__all__ = ["TemplateError", "write_report"]
 
 UNVALIDATED = "未经校验"
 # An empty prose section or overview topic keeps its heading and says 无 (the spec asks for 无
@@ -35,7 +37,9 @@ def write_report(
     docx_template: Path | None = None,
     unvalidated: bool = False,
 ) -> None:
-    """Write the Word report of canonical document `doc` to `dest` (a path or a binary stream)."""
+    """Write the Word report of canonical document `doc` to `dest` (a path or a binary stream).
+
+    Raises TemplateError when `docx_template` is not a readable .docx."""
     document, ids = open_document(docx_template)
     body = document.element.body
     sect_pr = body.find(qn("w:sectPr"))
