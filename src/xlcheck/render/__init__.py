@@ -1,4 +1,4 @@
-"""Writers of the outputs; the Word report lives in `docx_report` (python-docx is imported only there)."""
+"""Writers of the outputs; the Word report is `docx_report` (python-docx is imported only by render/docx*)."""
 
 from __future__ import annotations
 
