@@ -22,6 +22,12 @@ CHUNK_FILES = 16
 CHUNK_BYTES = 8 * 2**20
 TASKS_PER_CHILD = 64  # chunks a worker handles before it is replaced (bounds leaked memory)
 SLACK_SECONDS = 30.0
+PRELOAD = [
+    "xlcheck.batch.worker",
+    "xlcheck.reader",
+    "xlcheck.xlsxout",
+    "xlcheck.render.docx_report",
+]
 
 
 def chunked(jobs: Iterable[Job]) -> Iterator[list[Job]]:
@@ -50,9 +56,11 @@ class CheckPool:
         self.executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")  # max_tasks_per_child rules out fork
+        context.set_forkserver_preload(PRELOAD)  # imported once; replaced workers start warm
         return ProcessPoolExecutor(
             self.workers,
-            mp_context=multiprocessing.get_context("forkserver"),
+            mp_context=context,
             initializer=init_worker,
             initargs=(self.form_name,),
             max_tasks_per_child=TASKS_PER_CHILD,
