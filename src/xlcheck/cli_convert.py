@@ -123,6 +123,8 @@ def _write_outputs(
             )
     except OutputError as exc:
         fail(str(exc))
+    except ValueError as exc:  # render.TemplateError: an unreadable --docx-template
+        fail(f"无法使用 Word 模板 / unusable --docx-template: {exc}")
     click.echo(f"已写出：{dest}", err=True)
 
 

@@ -285,6 +285,9 @@ _ENTRIES = [
         "{where}为 {value}，请确认报告年度。",
         "{where} is {value}; please confirm the year.",
     ),
+    _c("V12", "number_typed_as_text", "warning",
+       "{where}的「{raw}」是按文本填写的数字，已按 {value} 读取；表格中的合计和勾稽检查不会计算文本，请改为直接输入数字 {value}。",
+       "{where}: “{raw}” was typed as text and read as {value}; the sheet's totals and checks ignore text, so type the number {value}."),
     # --- canonical JSON input --------------------------------------------------------------------
     _c("J01", "schema", "error", "{where}：{detail}", "{where}: {detail}"),
     _c(

@@ -70,12 +70,12 @@ def write_atomic(
     """Write through a temporary file in the same folder, then rename; never onto a protected input."""
     dest = Path(dest)
     if any(_same_file(dest, p) for p in protect):
-        raise OutputError(f"refusing to overwrite the input {dest}")
+        raise OutputError(f"输出会覆盖输入文件，已停止 / refusing to overwrite the input: {dest}")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".xlcheck-", suffix=".tmp", dir=dest.parent)
     except OSError as exc:
-        raise OutputError(f"cannot write to {dest.parent}: {exc.strerror}") from exc
+        raise OutputError(f"无法写入 / cannot write to {dest.parent}: {exc.strerror}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)

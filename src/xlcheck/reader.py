@@ -249,6 +249,8 @@ def _take_values(
         elif formula is not None:
             reading.findings.append(make_finding("S05", form=form, key=f.key, formula=formula))
         result = normalise(f, raw)
+        if f.is_numeric and "text_number" in result.steps:
+            reading.findings.append(make_finding("V12", form=form, key=f.key, raw=raw, value=result.value))
         reading.raw[f.key] = raw
         reading.values[f.key] = result.value
         reading.sources[f.key] = SourceEntry(

@@ -63,3 +63,15 @@ class Unreadable(Exception):
     def __init__(self, finding: Finding) -> None:
         super().__init__(finding.message.en)
         self.finding = finding
+
+
+def zh_place(place: str) -> str:
+    """'line 40' -> 第 40 行, 'table 2 row 5' -> 第 2 个表格第 5 行, 'paragraph 4' -> 第 4 段."""
+    parts = place.split()
+    if len(parts) == 2 and parts[0] == "line":
+        return f"第 {parts[1]} 行"
+    if len(parts) == 2 and parts[0] == "paragraph":
+        return f"第 {parts[1]} 段"
+    if len(parts) == 4 and parts[0] == "table" and parts[2] == "row":
+        return f"第 {parts[1]} 个表格第 {parts[3]} 行"
+    return place

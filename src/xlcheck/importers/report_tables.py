@@ -8,7 +8,7 @@ from collections.abc import Callable
 from xlcheck.codes import make_finding
 from xlcheck.form.model import Form
 from xlcheck.importers.labels import TABLES, block_label, row_keys
-from xlcheck.importers.model import Row
+from xlcheck.importers.model import Row, zh_place
 from xlcheck.importers.norm import norm
 from xlcheck.importers.tables import (
     Sink,
@@ -83,7 +83,7 @@ def read_t2(form: Form, sink: Sink, blocks: list[list[Row]]) -> None:
             layout_finding(
                 "table_split",
                 place,
-                f"表二被分成 {len(blocks)} 段（第二段从{place}开始），应为一个完整表格。",
+                f"表二被分成 {len(blocks)} 段（第二段从{zh_place(place)}开始），应为一个完整表格。",
                 f"Table 2 is split into {len(blocks)} parts (the second starts at {place}); it should be one table.",
             )
         )
@@ -100,7 +100,7 @@ def read_t3(form: Form, sink: Sink, blocks: list[list[Row]]) -> None:
                 layout_finding(
                     "total_beside_applicants",
                     row.place,
-                    f"表三表头（{row.place}）把「总计」放在「申请人情况」旁边，应在其下方（与各类申请人并列）。",
+                    f"表三表头（{zh_place(row.place)}）把「总计」放在「申请人情况」旁边，应在其下方（与各类申请人并列）。",
                     f"Table 3 header ({row.place}) puts “总计” beside “申请人情况” instead of under it.",
                 )
             )

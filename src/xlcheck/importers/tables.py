@@ -10,7 +10,7 @@ from xlcheck.codes import make_finding, render
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Text
 from xlcheck.importers.labels import TABLES, RowKey, names_row, table_labels
-from xlcheck.importers.model import Cell, Reading, Row
+from xlcheck.importers.model import Cell, Reading, Row, zh_place
 from xlcheck.importers.norm import norm, read_value
 
 MIN_SCORE = 2  # labels a block must show before it counts as part of a table
@@ -119,7 +119,7 @@ def store(
 def zero_mark_finding(marks: list[str], place: str) -> Finding:
     shown = "、".join(sorted(set(marks)))
     detail = Text(
-        f"{place}用「{shown}」表示没有发生，已读作 0；规范格式应填写 0。",
+        f"{zh_place(place)}用「{shown}」表示没有发生，已读作 0；规范格式应填写 0。",
         f"{place} writes “{shown}” for none; read as 0. The official format wants 0.",
     )
     return make_finding("A08", detail=detail, values={"place": place, "defect": "zero_mark"})
@@ -213,7 +213,7 @@ def shifted_rows(found: dict[int, tuple[Row, RowKey]]) -> list[Finding]:
                     layout_finding(
                         "shifted_left",
                         row.place,
-                        f"{row.place}「{key.label}」一行的数字比同类行左移了 {usual - start} 列，已按标签读取。",
+                        f"{zh_place(row.place)}「{key.label}」一行的数字比同类行左移了 {usual - start} 列，已按标签读取。",
                         f"{row.place}: the row “{key.label}” is shifted {usual - start} column(s) left; read by its label.",
                         row=key.label,
                     )
