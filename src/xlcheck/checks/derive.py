@@ -14,7 +14,14 @@ from xlcheck.form.model import Form
 
 
 def computed_keys(form: Form) -> list[str]:
-    """Formula cells in an order where each one's operands come first."""
+    """Formula cells in an order where each one's operands come first (computed once per form)."""
+    if "computed_order" not in form.memo:
+        form.memo["computed_order"] = _ordered(form)
+    order: list[str] = form.memo["computed_order"]
+    return order
+
+
+def _ordered(form: Form) -> list[str]:
     pending = [f for f in form.fields.values() if f.computed_by]
     ordered: list[str] = []
     while pending:

@@ -17,9 +17,17 @@ def rule_input(
     previous: Mapping[str, Any] | None = None,
     labels_seen: tuple[str, ...] = (),
 ) -> RuleInput:
-    numeric = frozenset(f.key for f in form.fields.values() if f.is_numeric)
-    amounts = frozenset(f.key for f in form.fields.values() if f.type == "amount")
+    numeric, amounts = _numeric_keys(form)
     return RuleInput(values, previous, labels_seen, numeric, amounts)
+
+
+def _numeric_keys(form: Form) -> tuple[frozenset[str], frozenset[str]]:
+    if "numeric_keys" not in form.memo:
+        numeric = frozenset(f.key for f in form.fields.values() if f.is_numeric)
+        amounts = frozenset(f.key for f in form.fields.values() if f.type == "amount")
+        form.memo["numeric_keys"] = (numeric, amounts)
+    keys: tuple[frozenset[str], frozenset[str]] = form.memo["numeric_keys"]
+    return keys
 
 
 def check_rules(

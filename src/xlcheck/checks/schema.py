@@ -71,16 +71,13 @@ def field_schema(f: Field) -> dict[str, Any]:
     return schema
 
 
-_VALIDATORS: dict[int, Any] = {}
-
-
 def _validator(form: Form) -> Any:
     """Built once per form (building costs ~10x a validation)."""
-    if id(form) not in _VALIDATORS:
+    if "validator" not in form.memo:
         import jsonschema  # imported lazily: ~60 ms that a workbook-only run may not need
 
-        _VALIDATORS[id(form)] = jsonschema.Draft202012Validator(build_schema(form))
-    return _VALIDATORS[id(form)]
+        form.memo["validator"] = jsonschema.Draft202012Validator(build_schema(form))
+    return form.memo["validator"]
 
 
 def check_schema(form: Form, doc: Mapping[str, Any]) -> list[Finding]:

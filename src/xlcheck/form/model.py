@@ -5,6 +5,7 @@ Everything here is plain data produced by `form.load`; nothing in this module re
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -168,6 +169,8 @@ class Form:
     rules: tuple[Rule, ...]
     declarations: tuple[RuleDecl, ...]
     legacy_labels: tuple[str, ...] = ()
+    # Derived lookups computed once per loaded form (the form itself never changes).
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def sheet(self, sheet_id: str) -> Sheet:
         for sheet in self.sheets:
@@ -182,7 +185,8 @@ class Form:
         return [f for f in self.fields.values() if f.in_document]
 
     def rule_by_instance(self, instance: str) -> Rule:
-        for rule in self.rules:
-            if rule.instance == instance:
-                return rule
-        raise KeyError(instance)
+        return self._rules_by_instance[instance]
+
+    @functools.cached_property
+    def _rules_by_instance(self) -> dict[str, Rule]:
+        return {rule.instance: rule for rule in self.rules}
