@@ -1,0 +1,93 @@
+"""Hostile and broken submissions through the whole checker (and the CLI): one clear finding
+naming the file, exit 1, no traceback, the input never modified. Built from our real template."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from documents import valid_values
+from xlcheck.check import check_path
+from xlcheck.form import Form
+from xlcheck.xlsxout import write_template
+from xlsx_fixtures import (
+    BILLION_LAUGHS,
+    build_ods,
+    build_ole,
+    declare_huge_size,
+    read_member,
+    rewrite_zip,
+    sha256,
+    sheet_with_junk_rows,
+)
+
+T3_PART = "xl/worksheets/sheet5.xml"  # 填报说明, 基本信息, 一, 二, 三: the fifth sheet
+
+
+@pytest.fixture()
+def filled(form: Form, tmp_path: Path) -> Path:
+    path = tmp_path / "filled.xlsx"
+    write_template(form, path, values=valid_values(form, 1))
+    return path
+
+
+def hostile_files(form: Form, good: Path, folder: Path) -> dict[str, tuple[Path, str]]:
+    """name -> (file, the one code it must give)."""
+    return {
+        "legacy_xls": (build_ole(folder / "老格式.xlsx", ["Workbook"]), "F03"),
+        "wps_et": (build_ole(folder / "报表.et", ["Workbook"]), "F03"),
+        "encrypted": (build_ole(folder / "加密.xlsx", ["EncryptionInfo", "EncryptedPackage"]), "F04"),
+        "ods": (build_ods(folder / "报表.ods"), "F05"),
+        "zip_bomb": (declare_huge_size(good, folder / "bomb.xlsx", T3_PART, 3 * 2**30), "F07"),
+        "billion_laughs": (rewrite_zip(good, folder / "laughs.xlsx", {"xl/sharedStrings.xml": BILLION_LAUGHS}), "F08"),
+        "truncated": (_truncated(good, folder / "半截.xlsx"), "F06"),
+    }
+
+
+def _truncated(good: Path, target: Path) -> Path:
+    target.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    return target
+
+
+@pytest.mark.parametrize("name", ["legacy_xls", "wps_et", "encrypted", "ods", "zip_bomb", "billion_laughs", "truncated"])
+def test_each_hostile_file_gets_one_located_line(form: Form, filled: Path, tmp_path: Path, name: str) -> None:
+    path, code = hostile_files(form, filled, tmp_path)[name]
+    before = sha256(path)
+    result = check_path(path, form)
+    assert [f.code for f in result.findings] == [code]
+    assert path.name in result.findings[0].text("zh")
+    assert sha256(path) == before
+
+
+def test_macros_and_external_links_are_reported_not_run(form: Form, filled: Path, tmp_path: Path) -> None:
+    path = rewrite_zip(filled, tmp_path / "macro.xlsx", {
+        "xl/vbaProject.bin": b"\xd0\xcf\x11\xe0not really",
+        "xl/externalLinks/externalLink1.xml": b'<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>',
+    })
+    result = check_path(path, form)
+    assert {"S09", "S08"} <= {f.code for f in result.findings} and result.valid
+
+
+def test_a_million_rows_below_the_template_cost_little(form: Form, filled: Path, tmp_path: Path) -> None:
+    original = read_member(filled, T3_PART)
+    path = rewrite_zip(filled, tmp_path / "junk.xlsx", {T3_PART: sheet_with_junk_rows(original, 100, 1_000_000)})
+    start, peak_before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = check_path(path, form)
+    assert result.valid and result.values["applications.new.natural_person"] == valid_values(form, 1)["applications.new.natural_person"]
+    # generous bounds: the streaming reader stops after the template's last row
+    assert time.perf_counter() - start < 5
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 200_000  # KiB
+
+
+def test_cli_gives_exit_1_and_no_traceback_for_a_batch_of_bad_files(form: Form, filled: Path, tmp_path: Path) -> None:
+    files = [p for p, _ in hostile_files(form, filled, tmp_path).values()]
+    run = subprocess.run([sys.executable, "-m", "xlcheck", "check", *map(str, files), str(filled)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stdout + run.stderr
+    assert run.stdout.count(" — 无法读取（") == len(files) and "✓" in run.stdout
