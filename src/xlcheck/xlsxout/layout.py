@@ -22,11 +22,12 @@ def sheet_width(form: Form, sheet: Sheet) -> int:
 
 
 def set_print(worksheet: Any, sheet: Sheet, *, wide: bool) -> None:
-    """A4, landscape when wide, one page wide, repeated header rows, heading and page numbers."""
+    """A4, landscape when wide, repeated header rows, heading and page numbers; a statistical
+    table (one with header rows) prints on one page, like the official table it mirrors."""
     worksheet.set_paper(9)
     if wide:
         worksheet.set_landscape()
-    worksheet.fit_to_pages(1, 0)
+    worksheet.fit_to_pages(1, 1 if sheet.header_rows else 0)
     worksheet.center_horizontally()
     worksheet.set_margins(left=0.5, right=0.5, top=0.8, bottom=0.7)
     if sheet.header_rows:
