@@ -33,3 +33,24 @@ def test_schema_rejects_negative_counts_and_unknown_keys(form: Form) -> None:
     doc["extra"] = 1
     kinds = {e.validator for e in validator.iter_errors(doc)}
     assert kinds == {"minimum", "additionalProperties"}
+
+
+def test_both_validators_give_the_same_findings(form: Form) -> None:
+    """jsonschema-rs (fast) and jsonschema (reference) must say exactly the same things."""
+    from xlcheck.checks.schema import check_schema, schema_errors
+
+    doc = valid_document(form, 4)
+    doc["applications"]["new"]["natural_person"] = -1
+    doc["applications"]["new"]["total"] = "多"
+    doc["agency"]["tier"] = "村级"
+    doc["agency"]["credit_code"] = "123"
+    doc["form_version"] = "2019"
+    doc["extra"] = 1
+    doc["proactive"]["bogus"] = 2
+    del doc["year"]
+    del doc["review_litigation"]["review"]["pending"]
+    fast = [(f.code, f.pointer, f.message.zh) for f in check_schema(form, doc)]
+    reference = [(f.code, f.pointer, f.message.zh) for f in check_schema(form, doc, backend="py")]
+    assert sorted(fast) == sorted(reference)
+    assert {e.keyword for e in schema_errors(form, doc, "py")} == {
+        "minimum", "type", "enum", "pattern", "const", "additionalProperties", "required"}

@@ -69,7 +69,7 @@ def read_sheet_tree(
     deadline: Deadline,
 ) -> SheetData:
     """The same as read_sheet_stream for a small part parsed whole (no per-event overhead)."""
-    root = parse_xml(data, f"sheet {name!r}")
+    root = parse_xml(without_tail(data), f"sheet {name!r}")
     scan = _SheetScan(root.tag[: root.tag.find("}") + 1], wanted, max_row, strings, deadline)
     for child in root:
         if child.tag == scan.data_tag:
@@ -79,6 +79,29 @@ def read_sheet_tree(
         else:
             scan.on_other(child.tag, child)
     return scan.result(name)
+
+
+# Elements that the schema orders after sheetData, sheetProtection and mergeCells, and that we never
+# read. A template carries hundreds of data validations and conditional formats there: parsing
+# them costs more than the cells. Cutting from the first one to the root's end tag keeps the XML
+# well-formed (their names cannot occur as markup inside the escaped cell text before them).
+_TAIL = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:conditionalFormatting|dataValidations|hyperlinks|printOptions"
+    rb"|pageMargins|pageSetup|headerFooter|rowBreaks|colBreaks|drawing|legacyDrawing|tableParts|extLst)\b"
+)
+_SHEET_DATA_END = re.compile(
+    rb"</(?:[A-Za-z_][\w.-]*:)?sheetData>|<(?:[A-Za-z_][\w.-]*:)?sheetData\s*/>"
+)
+
+
+def without_tail(data: bytes) -> bytes:
+    """The worksheet XML without the elements after the ones we read; unchanged if in doubt."""
+    end = _SHEET_DATA_END.search(data)
+    tail = _TAIL.search(data, end.end()) if end else None
+    close = data.rfind(b"</")
+    if tail is None or close < tail.start():
+        return data
+    return data[: tail.start()] + data[close:]
 
 
 def _events(parser: _Parser) -> Iterator[tuple[str, ET.Element]]:
