@@ -42,6 +42,11 @@ def main(runs: int = 100) -> None:
     ours = median_ms(lambda: check_bytes(data, "b.xlsx", form), runs)
     theirs = median_ms(lambda: openpyxl.load_workbook(io.BytesIO(data)), max(runs // 4, 5))
     print(f"read + validate (in process): {ours:.1f} ms; openpyxl load_workbook: {theirs:.1f} ms; ratio {theirs / ours:.1f}x")
+    from xlcheck.outputs import canonical_json
+
+    result = check_bytes(data, "b.xlsx", form)
+    as_json = median_ms(lambda: canonical_json(form, result), runs)
+    print(f"canonical JSON of one checked report: {as_json:.2f} ms")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "b.xlsx"
         path.write_bytes(data)
