@@ -10,6 +10,7 @@ Run: python tools/make_examples.py  (needs the package installed or PYTHONPATH=s
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from documents import valid_values  # noqa: E402
 from xlcheck.form import Form, load_form  # noqa: E402
 from xlcheck.xlsxout import write_template  # noqa: E402
 
+TOPIC_PREFIX = re.compile(r"^[（(]?[一二三四五][）)]?[^。，\s]{0,10}(公开|管理|情况)[。\s]*")
 SAMPLE = ROOT / "examples" / "published" / "2023-guzhuangdian-town.txt"
 TOPICS = {
     "proactive": "主动公开",
@@ -51,7 +53,8 @@ def sample_values(form: Form) -> dict[str, Any]:
     for paragraph in overview[1:]:
         for key, word in TOPICS.items():
             if word in paragraph[:12]:
-                values[f"overview.{key}"] = paragraph
+                # the template gives each topic its own cell and heading: drop the typed numbering
+                values[f"overview.{key}"] = TOPIC_PREFIX.sub("", paragraph)
     values["problems_and_improvements"] = "\n".join(
         p.strip() for p in sections[5].splitlines()[1:] if p.strip()
     )
