@@ -14,7 +14,7 @@ from typing import IO, Any
 from xlcheck.inbox import Skipped, Submission, gather
 
 from .pool import Result, chunked, run_pool
-from .worker import Job, Settings
+from .worker import Job, Settings, unreadable_outcome
 
 Runner = Callable[[Iterable[list[Job]]], Iterator[Result]]
 
@@ -93,22 +93,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def skipped_outcome(item: Skipped) -> dict[str, Any]:
     text = REASON_TEXT.get(item.reason, item.reason)
-    return {
-        "sha256": None,
-        "kind": "unknown",
-        "readable": False,
-        "valid": False,
-        "office_key": None,
-        "office": None,
-        "credit_code": None,
-        "year": None,
-        "errors": 1,
-        "warnings": 0,
-        "rules": [item.reason],
-        "messages": [f"「{item.filename}」{text}（{item.detail}）"],
-        "files": {},
-        "problems": [],
-    }
+    return unreadable_outcome(None, item.reason, f"「{item.filename}」{text}（{item.detail}）")
 
 
 def collect(

@@ -138,9 +138,10 @@ def failing_rules(errors: list[Finding]) -> list[str]:
     return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def failed_outcome(job: Job, finding: Finding, settings: Settings) -> dict[str, Any]:
+def unreadable_outcome(sha256: str | None, rule: str, message: str) -> dict[str, Any]:
+    """The outcome of a submission that could not be read at all (one rule, one message)."""
     return {
-        "sha256": job.sha256,
+        "sha256": sha256,
         "kind": "unknown",
         "readable": False,
         "valid": False,
@@ -150,12 +151,17 @@ def failed_outcome(job: Job, finding: Finding, settings: Settings) -> dict[str, 
         "year": None,
         "errors": 1,
         "warnings": 0,
-        "rules": [finding.code],
-        "messages": [finding.text(settings.lang)],
+        "rules": [rule],
+        "messages": [message],
         "files": {},
         "problems": [],
-        "transient": True,  # not remembered across runs: a timeout or crash may not recur
     }
+
+
+def failed_outcome(job: Job, finding: Finding, settings: Settings) -> dict[str, Any]:
+    outcome = unreadable_outcome(job.sha256, finding.code, finding.text(settings.lang))
+    outcome["transient"] = True  # not remembered across runs: a timeout or crash may not recur
+    return outcome
 
 
 # ---- outputs into the content-addressed store ------------------------------------------------------

@@ -6,6 +6,8 @@ import re
 from functools import lru_cache
 from typing import Final
 
+from xlcheck.cells import column_index, column_letters  # noqa: F401  (re-exported)
+
 MAX_COLUMN: Final = 16_384
 MAX_ROW: Final = 1_048_576
 _CELL: Final = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
@@ -26,23 +28,6 @@ def normalize_ref(ref: str) -> str:
     if column_index(letters) > MAX_COLUMN or not 1 <= int(digits) <= MAX_ROW:
         raise ValueError(f"cell reference out of range: {ref!r}")
     return letters + digits
-
-
-def column_index(letters: str) -> int:
-    """'A' -> 1, 'XFD' -> 16384."""
-    index = 0
-    for char in letters:
-        index = index * 26 + ord(char) - 64
-    return index
-
-
-def column_letters(index: int) -> str:
-    """1 -> 'A', 16384 -> 'XFD'."""
-    letters = ""
-    while index > 0:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def next_ref(previous: str | None, row: int) -> str:
