@@ -129,3 +129,26 @@ def test_docx_output_opens(tmp_path: Path) -> None:
     document = docx.Document(str(tmp_path / "某县市场监督管理局-2024.docx"))
     assert document.paragraphs[0].text == "某县市场监督管理局2024年政府信息公开工作年度报告"
     assert len(document.tables) == 3
+
+
+def test_previous_year_checks_x1_from_json_or_workbook(form: Form, tmp_path: Path) -> None:
+    last_values = valid_values(form, 40)
+    (tmp_path / "last.json").write_text(json.dumps(valid_document(form, 40), ensure_ascii=False), "utf-8")
+    write_template(form, tmp_path / "last.xlsx", values=last_values)
+    this = valid_values(form, 41)
+    for col in ("natural_person", "commercial_enterprise", "research_institution",
+                "social_welfare_organization", "legal_service_agency", "other_organization"):
+        carried = last_values[f"applications.carried_forward.{col}"] + (1 if col == "natural_person" else 0)
+        shift = carried - this[f"applications.carried_over.{col}"]
+        this[f"applications.carried_over.{col}"] = carried
+        this[f"applications.handled.granted.{col}"] += shift + 5  # keeps R1 balanced: only X1 may complain
+        this[f"applications.new.{col}"] += 5
+    write_template(form, tmp_path / "this.xlsx", values=this)
+    for previous in ("last.json", "last.xlsx"):
+        run = xlcheck("check", str(tmp_path / "this.xlsx"), "--previous", str(tmp_path / previous), "--format", "json")
+        findings = json.loads(run.stdout)["files"][0]["findings"]
+        x1 = [f for f in findings if f["rule"] == "X1"]
+        assert run.returncode == 1 and [f["cell"] for f in x1] == ["D5", "J5"], findings
+        assert any(o["previous"] for o in x1[0]["operands"])
+    run = xlcheck("check", str(tmp_path / "this.xlsx"), "--previous", str(tmp_path / "missing.json"))
+    assert run.returncode == 2
