@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -179,3 +180,23 @@ def inputs_behind(form: Form, finding) -> set[str]:
         else:
             found.add(key)
     return found
+
+
+PROSE = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029\x85")
+    | st.just("\n"),
+    max_size=60,
+).map(str.strip)
+
+
+@settings(max_examples=int(os.environ.get("XLCHECK_EXAMPLES", "15")), deadline=None)
+@given(seed=st.integers(0, 10_000), intro=PROSE, other=PROSE, name=PROSE.filter(bool))
+def test_property_fill_check_convert_gives_back_the_document(seed: int, intro: str, other: str, name: str) -> None:
+    from xlcheck.outputs import canonical_document
+
+    form = load_form()
+    values = {**valid_values(form, seed), "overview.intro": intro, "other_matters": other, "agency.name": name[:100]}
+    result = check_bytes(workbook(form, values), "r.xlsx", form)
+    converted = canonical_document(form, result)
+    converted.pop("provenance")
+    assert converted == nest(form, values)
