@@ -74,10 +74,14 @@ class SummaryBook:
             self.rows.set_column(col, col, width)
         self.rows.freeze_panes(1, 2)
         self.rows.autofilter(0, 0, 0, len(headers) - 1)
+        _print_wide(self.rows, header_rows=1)
 
     def add_row(self, row: Mapping[str, Any]) -> None:
         for col, (_, _, key) in enumerate(ROW_COLUMNS):
-            self._write_value(self.rows, self.row, col, _cell_value(row.get(key)))
+            value = row.get(key)
+            if key == "seq" and isinstance(value, int):
+                value += 1  # people count from 1; summary.json keeps the 0-based gather order
+            self._write_value(self.rows, self.row, col, _cell_value(value))
         outputs = row.get("outputs", {})
         for offset, (label, key) in enumerate(LINK_COLUMNS):
             rel = outputs.get(key)
@@ -142,6 +146,7 @@ class SummaryBook:
         self, form: Form, totals: Mapping[str, Any], failures: list[Finding], reported: int
     ) -> None:
         sheet = self.book.add_worksheet("合计")
+        _print_wide(sheet, header_rows=0)
         sheet.write_string(0, 0, f"全县合计（{reported} 个机关的有效报告，逐格相加）", self.bold)
         top = 2
         for table in form.sheets:
@@ -218,3 +223,12 @@ class SummaryJson:
 
 def relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
+
+
+def _print_wide(sheet: Any, header_rows: int) -> None:
+    """A4 landscape, one page wide, the header row repeated: the list prints legibly."""
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    if header_rows:
+        sheet.repeat_rows(0, header_rows - 1)

@@ -7,6 +7,7 @@ external links, foreign names and formulas.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -142,3 +143,17 @@ def _write_finding(
     else:
         worksheet.write_string(row, 5, neutralise(finding.cell or ""), styles.get("list_cell"))
     worksheet.write_string(row, 6, neutralise(finding.text(lg)), styles.get("list_cell"))
+    worksheet.set_row(row, _row_height((*texts, finding.text(lg))))
+
+
+def _row_height(texts: Sequence[str]) -> float:
+    """Spreadsheets do not grow rows for wrapped text written by a library: size them here.
+
+    A CJK character takes about two width units, so a column of width w holds about w / 2 of them.
+    """
+    widths = (_WIDTHS[2], _WIDTHS[3], _WIDTHS[4], _WIDTHS[6])
+    lines = max(
+        math.ceil(sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) / max(width - 2, 1))
+        for text, width in zip(texts, widths, strict=True)
+    )
+    return 15.0 * max(lines, 1) + 3
