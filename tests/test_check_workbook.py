@@ -200,3 +200,30 @@ def test_property_fill_check_convert_gives_back_the_document(seed: int, intro: s
     converted = canonical_document(form, result)
     converted.pop("provenance")
     assert converted == nest(form, values)
+
+
+def test_template_identity_lost_or_altered_is_said(form: Form, tmp_path: Path) -> None:
+    from xlcheck.form.fingerprint import layout_fingerprint
+
+    data = workbook(form, valid_values(form, 13))
+    source = zipfile.ZipFile(io.BytesIO(data))
+
+    def rewrite(change) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for info in source.infolist():
+                target.writestr(info, change(info.filename, source.read(info)))
+        return out.getvalue()
+
+    altered = rewrite(lambda name, body: body.replace(layout_fingerprint(form).encode(), b"0123456789abcdef")
+                      if name == "docProps/custom.xml" else body)
+    result = check_bytes(altered, "altered.xlsx", form)
+    assert result.valid and {f.code for f in result.findings} == {"S14"}
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    book.custom_doc_props.props.clear()
+    del book["_xlcheck"]
+    stripped = io.BytesIO()
+    book.save(stripped)
+    result = check_bytes(stripped.getvalue(), "stripped.xlsx", form)
+    assert result.readable and "S15" in {f.code for f in result.findings}
+    assert result.values["applications.new.total"] == valid_values(form, 13)["applications.new.total"]

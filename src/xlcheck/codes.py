@@ -213,6 +213,12 @@ _ENTRIES = [
         "工作表「{name}」在模板范围以外还有内容（{count} 个单元格），没有读取。",
         "Sheet “{name}” has content outside the template ({count} cells); it was not read.",
     ),
+    _c("S14", "layout_changed", "warning",
+       "工作簿的布局指纹（{found}）与模板版本 {version} 的布局（{expected}）不一致：可能使用了改动过的模板。已按单元格名称读取，请核对各表。",
+       "The workbook's layout fingerprint ({found}) differs from template version {version} ({expected}): the template may have been altered. Cells were read by name; please check the tables."),
+    _c("S15", "template_id_lost", "warning",
+       "工作簿中没有找到模板标识（可能另存时丢失），已按工作表名称和位置读取。",
+       "The template identification is missing (perhaps lost when saving); read by sheet names and positions."),
     # --- values ------------------------------------------------------------------------------------
     _c(
         "V01",

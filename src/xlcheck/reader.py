@@ -14,6 +14,7 @@ from xlcheck.checks.derive import computed_keys
 from xlcheck.checks.kinds import RuleInput, plain, total
 from xlcheck.codes import format_value, make_finding
 from xlcheck.findings import Finding
+from xlcheck.form.fingerprint import layout_fingerprint
 from xlcheck.form.model import Form
 from xlcheck.normalise import normalise
 from xlcheck.xlsx import Limits, PackageError, RawCell, XlsxPackage, open_package
@@ -78,11 +79,13 @@ def read_workbook(
 
 def _read_package(package: XlsxPackage, form: Form, name: str, reading: Reading) -> None:
     reading.template = _template_identity(package)
-    fatal = _identity_problem(form, reading.template, package, name)
-    if fatal:
-        reading.findings.append(fatal)
+    problem = _identity_problem(form, reading.template, package, name)
+    if problem and problem.is_error:
+        reading.findings.append(problem)
         reading.readable = False
         return
+    reading.findings.extend([problem] if problem else [])
+    reading.findings.extend(_layout_changed(form, reading.template))
     sheet_names = _match_sheets(form, package, reading)
     places = _locate_fields(form, package, sheet_names, reading)
     cells = _read_cells(package, places)
@@ -124,7 +127,7 @@ def _identity_problem(
         names = {s.name for s in package.sheets}
         if not names & {s.name for s in form.sheets}:
             return make_finding("F09", file=name, detail="没有模板的工作表，也没有模板标识")
-        return None
+        return make_finding("S15")
     if template_id != form.id:
         return make_finding("F09", file=name, detail=f"模板标识为 {template_id}")
     version = ident.get("template_version")
@@ -133,6 +136,14 @@ def _identity_problem(
             "F10", file=name, version=version or "?", expected=form.template_version
         )
     return None
+
+
+def _layout_changed(form: Form, ident: Mapping[str, str]) -> list[Finding]:
+    found = ident.get("layout_fingerprint")
+    expected = layout_fingerprint(form)
+    if found is None or found == expected:
+        return []
+    return [make_finding("S14", found=found, expected=expected, version=form.template_version)]
 
 
 # ---- sheets and cells ---------------------------------------------------------------------------
@@ -250,7 +261,9 @@ def _take_values(
             reading.findings.append(make_finding("S05", form=form, key=f.key, formula=formula))
         result = normalise(f, raw)
         if f.is_numeric and "text_number" in result.steps:
-            reading.findings.append(make_finding("V12", form=form, key=f.key, raw=raw, value=result.value))
+            reading.findings.append(
+                make_finding("V12", form=form, key=f.key, raw=raw, value=result.value)
+            )
         reading.raw[f.key] = raw
         reading.values[f.key] = result.value
         reading.sources[f.key] = SourceEntry(
