@@ -99,3 +99,10 @@ def test_broken_definitions_are_refused_with_a_location(change, words: str) -> N
     change(data)
     with pytest.raises(FormError, match=words):
         build_form(data)
+
+
+def test_every_declarable_kind_has_a_function() -> None:
+    from xlcheck.checks.kinds import KINDS
+    from xlcheck.form.rules import RULE_KINDS
+
+    assert set(KINDS) == set(RULE_KINDS)
