@@ -7,6 +7,7 @@ exception becomes an unreadable outcome for that file. Outcomes are plain JSON-a
 from __future__ import annotations
 
 import json
+import resource
 import signal
 import types
 from collections import Counter
@@ -53,12 +54,32 @@ class _Timeout(Exception):
     pass
 
 
+WORKER_HEADROOM = 1536 * 2**20  # address space a worker may add to what it has after start-up
+
+
 def init_worker(form_name: str) -> None:
-    """Process initializer: load the form once per worker."""
+    """Process initializer: load the form once per worker, then cap the worker's memory.
+
+    The reader's own caps (declared zip sizes, part sizes, row limits) keep one file small; the
+    cap is the backstop, so a file that still needs too much fails alone with MemoryError.
+    """
     global _form
     from xlcheck.form import load_form
 
     _form = load_form(form_name)
+    _cap_memory(WORKER_HEADROOM)
+
+
+def _cap_memory(headroom: int) -> None:
+    try:
+        with open("/proc/self/statm") as fh:
+            size = int(fh.read().split()[0]) * resource.getpagesize()
+        limit = size + headroom
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or limit < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (OSError, ValueError):  # no /proc or no permission: run without the backstop
+        pass
 
 
 def store_dir(store: Path, sha256: str) -> Path:
@@ -96,6 +117,9 @@ def _check_one(
         return job.seq, outcome, result.values
     except _Timeout:
         return job.seq, failed_outcome(job, make_finding("F12", file=job.filename), settings), {}
+    except MemoryError:
+        finding = make_finding("F07", file=job.filename, detail="读取时所需内存超过上限")
+        return job.seq, failed_outcome(job, finding, settings), {}
     except Exception as exc:  # a crash inside the reader must not stop the batch
         detail = f"{type(exc).__name__}: {exc}"[:200]
         finding = make_finding("F06", file=job.filename, detail=detail)
