@@ -91,3 +91,15 @@ def test_cli_gives_exit_1_and_no_traceback_for_a_batch_of_bad_files(form: Form, 
     assert run.returncode == 1
     assert "Traceback" not in run.stdout + run.stderr
     assert run.stdout.count(" — 无法读取（") == len(files) and "✓" in run.stdout
+
+
+def test_kind_is_decided_by_content_not_by_name(form: Form, filled: Path, tmp_path: Path) -> None:
+    from docs_fixtures import report_document
+    from xlcheck.render.docx_report import write_report
+
+    report = tmp_path / "报告.bin"
+    write_report(form, report_document(), report)
+    assert check_path(report, form).kind == "import"
+    workbook = tmp_path / "报表.docx"
+    workbook.write_bytes(filled.read_bytes())
+    assert check_path(workbook, form).kind == "xlsx" and check_path(workbook, form).valid

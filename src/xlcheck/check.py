@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,12 +54,21 @@ def sniff_kind(data: bytes, name: str) -> str:
     """xlsx | json | import, by content first; the name only breaks ties for text formats."""
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if data[:2] == b"PK":
-        return "import" if b"word/" in data[:4096] and name.lower().endswith(".docx") else "xlsx"
+        return "import" if _is_word_package(data) else "xlsx"
     if head[:1] in (b"{", b"["):
         return "json"
     if name.lower().endswith(IMPORT_SUFFIXES) or head[:1] == b"<":
         return "import"
     return "xlsx"  # the workbook reader classifies and explains everything else
+
+
+def _is_word_package(data: bytes) -> bool:
+    """A .docx whatever its name: the zip directory lists word/document.xml (nothing is inflated)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(n.lower() == "word/document.xml" for n in archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return False  # the workbook reader explains what is wrong with it
 
 
 def check_bytes(
