@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from xlcheck.codes import make_finding
 from xlcheck.findings import Finding
+from xlcheck.form.model import Form, Text
 
 
 @dataclass(frozen=True)
@@ -75,3 +77,11 @@ def zh_place(place: str) -> str:
     if len(parts) == 4 and parts[0] == "table" and parts[2] == "row":
         return f"第 {parts[1]} 个表格第 {parts[3]} 行"
     return place
+
+
+def unreadable(form: Form, key: str, raw: str, place: str) -> Finding:
+    """A06: a value that could not be read, with its place in the source (第 N 行 in Chinese)."""
+    shown = Text(zh_place(place), place)
+    return make_finding(
+        "A06", form=form, key=key, raw=raw, place=shown, values={"place": place, "raw": raw}
+    )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from xlcheck.codes import make_finding
 from xlcheck.form.model import Form
 from xlcheck.importers.labels import TABLES, block_label, row_keys
-from xlcheck.importers.model import Row, zh_place
+from xlcheck.importers.model import Row, unreadable, zh_place
 from xlcheck.importers.norm import norm
 from xlcheck.importers.tables import (
     Sink,
@@ -66,16 +66,7 @@ def read_t2(form: Form, sink: Sink, blocks: list[list[Row]]) -> None:
         keys = [k for k in keys if len(k.keys) == 1]
         for key in stock:
             for field_key in key.keys:
-                sink.findings.append(
-                    make_finding(
-                        "A06",
-                        form=form,
-                        key=field_key,
-                        raw="2019",
-                        place=rows[0].place,
-                        values={"place": rows[0].place, "raw": "2019 format"},
-                    )
-                )
+                sink.findings.append(unreadable(form, field_key, "2019", rows[0].place))
     read_rows(form, sink, rows, keys)
     if len(blocks) > 1:
         place = blocks[1][0].place

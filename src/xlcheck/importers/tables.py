@@ -10,7 +10,7 @@ from xlcheck.codes import make_finding, render
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Text
 from xlcheck.importers.labels import TABLES, RowKey, names_row, table_labels
-from xlcheck.importers.model import Cell, Reading, Row, zh_place
+from xlcheck.importers.model import Cell, Reading, Row, unreadable, zh_place
 from xlcheck.importers.norm import norm, read_value
 
 MIN_SCORE = 2  # labels a block must show before it counts as part of a table
@@ -102,16 +102,7 @@ def store(
             if value.kind == "zero_mark":
                 marks.append(raw)
         else:
-            sink.findings.append(
-                make_finding(
-                    "A06",
-                    form=form,
-                    key=key,
-                    raw=raw,
-                    place=place,
-                    values={"place": place, "raw": raw},
-                )
-            )
+            sink.findings.append(unreadable(form, key, raw, place))
     if marks:
         sink.findings.append(zero_mark_finding(marks, place))
 
@@ -158,16 +149,7 @@ def read_rows(
     missing = [k for k in keys if k.keys not in {key.keys for _, key in found.values()}]
     for key in missing:
         for field_key in key.keys:
-            sink.findings.append(
-                make_finding(
-                    "A06",
-                    form=form,
-                    key=field_key,
-                    raw="",
-                    place="—",
-                    values={"place": "—", "raw": ""},
-                )
-            )
+            sink.findings.append(unreadable(form, field_key, "", "—"))
     return found
 
 
