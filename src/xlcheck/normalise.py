@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from xlcheck.form.model import Field
 
@@ -21,8 +20,9 @@ _SPACES = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
 
 
-@dataclass(frozen=True)
-class Normalised:
+class Normalised(NamedTuple):
+    """A value as read, and the normalisation steps applied (a NamedTuple: one per cell, cheap)."""
+
     value: Any
     steps: tuple[str, ...] = ()  # what was done, e.g. ("fullwidth", "thousands_separator")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from xlcheck.cells import parse_cell
 from xlcheck.checks.derive import computed_keys
@@ -38,9 +38,11 @@ PACKAGE_CODES = {
 }
 
 
-@dataclass(frozen=True)
-class SourceEntry:
-    """Where one canonical value came from, and what normalisation did to it."""
+class SourceEntry(NamedTuple):
+    """Where one canonical value came from, and what normalisation did to it.
+
+    A NamedTuple, not a frozen dataclass: ~250 are built per workbook and this is 3x cheaper.
+    """
 
     key: str
     sheet: str

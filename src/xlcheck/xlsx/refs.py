@@ -62,8 +62,12 @@ def split_sheet_ref(text: str) -> tuple[str | None, str]:
     return sheet, rest
 
 
+@lru_cache(maxsize=65_536)
 def parse_name_target(text: str) -> tuple[str | None, str | None]:
-    """(sheet, cell) of a defined name; cell None unless one cell; (None, None) for #REF!."""
+    """(sheet, cell) of a defined name; cell None unless one cell; (None, None) for #REF!.
+
+    Cached: every submission of a template carries the same few hundred name targets.
+    """
     if "#REF!" in text.upper():
         return None, None
     match = _SHEET_CELL.fullmatch(text.strip())
