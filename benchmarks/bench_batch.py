@@ -107,15 +107,18 @@ def measure(n: int, outputs: bool, jobs: int | None) -> dict[str, float]:
             docx=outputs,
             outputs=outputs,
         )
-        started = time.perf_counter()
+        started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
         report = run_batch(options)
         seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        parent_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {
         "n": n,
         "outputs": outputs,
         "generate_s": round(generated, 1),
         "batch_s": round(seconds, 2),
         "files_per_s": round(n / seconds, 1),
+        "parent_cpu_s": round(parent_cpu, 1),
         "parent_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "worker_maxrss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
         "counts": report.counts,  # type: ignore[dict-item]
