@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from xlcheck.checks.derive import computed_keys, recompute
-from xlcheck.checks.kinds import KINDS, RuleInput, plain
+from xlcheck.checks.kinds import KINDS, Number, RuleInput, plain
 from xlcheck.codes import format_value, where
 from xlcheck.findings import Culprit, Finding
 from xlcheck.form.model import Form, Rule, Text
@@ -29,12 +29,12 @@ def linear_rules(form: Form) -> list[Rule]:
     ]
 
 
-def residual(rule: Rule, values: Mapping[str, Any]) -> Decimal | None:
+def residual(rule: Rule, values: Mapping[str, Any]) -> Number | None:
     """left - right of a linear rule (0 when it holds), None when an operand is unusable."""
     violations = list(KINDS[rule.kind](rule, RuleInput(values)))
     if violations:
         return violations[0].residual
-    return Decimal(0) if _all_numeric(rule, values) else None
+    return 0 if _all_numeric(rule, values) else None
 
 
 def _all_numeric(rule: Rule, values: Mapping[str, Any]) -> bool:
@@ -101,7 +101,7 @@ def _solve(form: Form, rule: Rule, values: Mapping[str, Any], key: str, order: l
     r1 = residual(rule, _with(form, values, key, current + 1, order))
     if r0 is None or r1 is None or r1 == r0:
         return None
-    suggested = Decimal(repr(current)) - r0 / (r1 - r0)
+    suggested = Decimal(repr(current)) - Decimal(r0) / Decimal(r1 - r0)
     if suggested < 0 or (form.fields[key].type == "count" and suggested != int(suggested)):
         return None
     return plain(suggested)

@@ -14,7 +14,13 @@ from typing import Any
 
 from xlcheck.form.model import Rule, Term
 
-_OPS: dict[str, Callable[[Decimal, Decimal], bool]] = {
+# Counts stay Python ints (exact and fast); amounts become Decimals rounded to the 分 so that
+# 0.1 + 0.2 == 0.3. Mixed sums are Decimals. Neither ever goes through binary float arithmetic.
+Number = int | Decimal
+_MICRO = Decimal("0.000001")
+
+
+_OPS: dict[str, Callable[[Number, Number], bool]] = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
     ">": lambda a, b: a > b,
@@ -42,43 +48,62 @@ class Violation:
     key: str | None
     params: dict[str, Any]
     terms: tuple[Term, ...] = ()
-    residual: Decimal | None = None  # for linear rules: left - right (0 when it holds)
+    residual: Number | None = None  # for linear rules: left - right (0 when it holds)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def number(value: Any) -> Decimal | None:
+def number(value: Any) -> Number | None:
     """A usable number, or None (missing, text, bool): rules skip what R5 reports."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
+    kind = type(value)
+    if kind is int:
+        return value  # type: ignore[no-any-return]
+    if kind is float:
         try:
-            return Decimal(repr(value)).quantize(Decimal("0.000001")).normalize()
+            return Decimal(repr(value)).quantize(_MICRO).normalize()
         except InvalidOperation:
             return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
     return None
 
 
-def term_value(term: Term, data: RuleInput) -> Decimal | None:
+def term_value(term: Term, data: RuleInput) -> Number | None:
     if term.constant is not None:
-        return Decimal(repr(term.constant))
+        constant = term.constant
+        return int(constant) if float(constant).is_integer() else Decimal(repr(constant))
     source = data.previous if term.previous else data.values
     if source is None or term.key is None:
         return None
     value = number(source.get(term.key))
-    return None if value is None else value * term.sign
-
-
-def total(terms: tuple[Term, ...], data: RuleInput) -> Decimal | None:
-    parts = [term_value(t, data) for t in terms]
-    if any(p is None for p in parts):
+    if value is None:
         return None
-    return sum((p for p in parts if p is not None), Decimal(0))
+    return value if term.sign == 1 else -value
 
 
-def plain(value: Decimal) -> int | float:
-    """Decimal -> the int or float shown to people and written to JSON."""
+def total(terms: tuple[Term, ...], data: RuleInput) -> Number | None:
+    acc: Number = 0
+    for term in terms:
+        value = term_value(term, data)
+        if value is None:
+            return None
+        acc += value
+    return acc
+
+
+def minus(a: Number, b: Number) -> Number:
+    """a - b: int - int stays int, anything with a Decimal is a Decimal."""
+    return a - b
+
+
+def size(value: Number) -> Number:
+    """|value|, keeping its type."""
+    return -value if value < 0 else value
+
+
+def plain(value: Number) -> int | float:
+    """A sum -> the int or float shown to people and written to JSON."""
+    if isinstance(value, int):
+        return value
     return int(value) if value == value.to_integral_value() else float(value)
 
 
@@ -91,11 +116,12 @@ def check_sum(rule: Rule, data: RuleInput) -> Iterator[Violation]:
     want, got = term_value(target, data), total(operands, data)
     if want is None or got is None or want == got:
         return
+    gap = minus(want, got)
     yield Violation(
         key=target.key,
-        params={"target": plain(want), "sum": plain(got), "diff": plain(abs(want - got))},
+        params={"target": plain(want), "sum": plain(got), "diff": plain(size(gap))},
         terms=(target, *operands),
-        residual=want - got,
+        residual=gap,
     )
 
 
@@ -104,11 +130,12 @@ def check_equal_sums(rule: Rule, data: RuleInput) -> Iterator[Violation]:
     a, b = total(left, data), total(right, data)
     if a is None or b is None or a == b:
         return
+    gap = minus(a, b)
     yield Violation(
         key=left[0].key,
-        params={"left": plain(a), "right": plain(b), "diff": plain(abs(a - b))},
+        params={"left": plain(a), "right": plain(b), "diff": plain(size(gap))},
         terms=(*left, *right),
-        residual=a - b,
+        residual=gap,
     )
 
 

@@ -117,7 +117,7 @@ class Rule:
     params: dict[str, Any]
     live: dict[str, Any] | None = None
 
-    @property
+    @functools.cached_property
     def needs_previous(self) -> bool:
         return any(t.previous for t in self.terms())
 
