@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _A1 = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})$")
@@ -24,6 +25,7 @@ def column_letters(index: int) -> str:
     return letters
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_cell(ref: str) -> tuple[int, int]:
     """'D4' -> (row 4, column 4); accepts absolute refs like $D$4."""
     match = _A1.match(ref.upper())
