@@ -28,7 +28,9 @@ _DAMAGE = (errors.InvalidBase64LengthDefect, errors.InvalidBase64PaddingDefect)
 def expand_message(data: bytes, filename: str, trail: Trail, expand: Expand) -> Iterator[Item]:
     """Yield the attachments of one message given as bytes (an .eml file or mbox entry)."""
     try:
-        message = email.message_from_bytes(data, policy=email.policy.default)
+        # compat32: 3x faster than policy.default; names and headers are decoded from the raw
+        # header text here anyway (policy.default garbles raw 8-bit GBK names)
+        message = email.message_from_bytes(data, policy=email.policy.compat32)
     except Exception as exc:  # the parser should never raise, but the input is hostile
         yield trail.skipped(filename, "unreadable_container", f"cannot parse e-mail: {exc}")
         return
