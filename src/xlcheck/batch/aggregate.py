@@ -23,11 +23,20 @@ class Aggregate:
     count: int = 0
 
     def add(self, values: Mapping[str, Any]) -> None:
-        for f in self.form.fields.values():
-            value = values.get(f.key)
-            if f.is_numeric and isinstance(value, int | float) and not isinstance(value, bool):
-                self.totals[f.key] = self.totals.get(f.key, 0) + value
+        totals = self.totals
+        for key in self._numeric_keys:
+            value = values.get(key)
+            if type(value) is int or type(value) is float:  # not bool, not text
+                totals[key] = totals.get(key, 0) + value
         self.count += 1
+
+    @property
+    def _numeric_keys(self) -> list[str]:
+        memo = self.form.memo
+        if "numeric_field_keys" not in memo:
+            memo["numeric_field_keys"] = [f.key for f in self.form.fields.values() if f.is_numeric]
+        keys: list[str] = memo["numeric_field_keys"]
+        return keys
 
     def values(self) -> dict[str, int | float]:
         """Totals of every numeric field (0 when nothing was added), amounts rounded to the 分."""
