@@ -62,7 +62,8 @@ class BatchOptions:
 
 @dataclass
 class BatchReport:
-    """What a batch found: counts per status and one slim row per submission."""
+    """What a batch found: counts per status and a slim row for each of the first 1,000
+    submissions (every row is in summary.json)."""
 
     counts: dict[str, int]
     rows: list[dict[str, Any]] = field(default_factory=list)

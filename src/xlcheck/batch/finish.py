@@ -61,6 +61,9 @@ def status_of(outcome: Mapping[str, Any], current: bool) -> str:
     return PASSED if outcome["valid"] else FAILED
 
 
+REPORT_ROWS = 1000
+
+
 def run_finish(plan: Plan, spool: Spool, json_fh: IO[bytes], xlsx_fh: IO[bytes]) -> None:
     """One pass over the spool in row order, writing both summaries as it goes."""
     ordered, current = order_entries(spool.index)
@@ -72,7 +75,8 @@ def run_finish(plan: Plan, spool: Spool, json_fh: IO[bytes], xlsx_fh: IO[bytes])
             total.add(values)
         book.add_row({**row, "changed": _changed_refs(row.get("changed"))})
         summary.add_row(row)
-        plan.rows.append(_slim(row))
+        if len(plan.rows) < REPORT_ROWS:  # the full list is in summary.json; memory stays flat
+            plan.rows.append(_slim(row))
     totals = total.values()
     failures = check_aggregate(plan.form, totals)
     missing = missing_offices(plan.roster, plan.reported) if plan.roster is not None else None

@@ -7,15 +7,16 @@ with `write_string` after neutralising a leading formula character.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import xlsxwriter
 
+from xlcheck.cells import parse_range
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form
+from xlcheck.xlsxout.safe_text import neutralise
 
 ROW_COLUMNS = (
     ("序号", 6, "seq"),
@@ -37,17 +38,6 @@ MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
 MAX_URL = 255
 MAX_CELL_TEXT = 2000
 TABLE_ROLES = {"title", "header", "band", "row", "note"}
-_FORMULA_START = re.compile(r"^[=+\-@\t\r＝＋－＠]")
-
-
-def neutralise(text: str) -> str:
-    """Make a text that Excel would read as a formula (or DDE) stay text: prefix a quote."""
-    try:
-        from xlcheck.xlsxout.safe_text import neutralise as shared
-    except ImportError:
-        return "'" + text if _FORMULA_START.match(text) else text
-    result: str = shared(text)
-    return result
 
 
 class SummaryBook:
@@ -56,12 +46,19 @@ class SummaryBook:
     def __init__(self, dest: IO[bytes]) -> None:
         self.book = xlsxwriter.Workbook(
             dest,
-            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+            {
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                # rows go to disk as they are written: memory stays flat however many offices
+                "constant_memory": True,
+            },
         )
         self.bold = self.book.add_format(
             {"bold": True, "text_wrap": True, "valign": "vcenter", "border": 1}
         )
         self.cell = self.book.add_format({"text_wrap": True, "valign": "top", "border": 1})
+        self.heading = self.book.add_format({"bold": True, "font_size": 12})  # spills over, no wrap
         self.link = self.book.add_format({"font_color": "blue", "underline": 1, "border": 1})
         self.rows = self.book.add_worksheet("汇总")
         self.row = 1
@@ -89,13 +86,14 @@ class SummaryBook:
                 self._write_link(self.row, len(ROW_COLUMNS) + offset, rel, label)
         self.row += 1
 
-    def _write_value(self, sheet: Any, row: int, col: int, value: Any) -> None:
+    def _write_value(self, sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
+        fmt = fmt or self.cell
         if isinstance(value, int | float) and not isinstance(value, bool):
-            sheet.write_number(row, col, value, self.cell)
+            sheet.write_number(row, col, value, fmt)
         elif value is None or value == "":
-            sheet.write_blank(row, col, None, self.cell)
+            sheet.write_blank(row, col, None, fmt)
         else:
-            sheet.write_string(row, col, neutralise(str(value))[:MAX_CELL_TEXT], self.cell)
+            sheet.write_string(row, col, neutralise(str(value))[:MAX_CELL_TEXT], fmt)
 
     def _write_link(self, row: int, col: int, rel: str, label: str) -> None:
         url = "external:" + rel
@@ -147,47 +145,69 @@ class SummaryBook:
     ) -> None:
         sheet = self.book.add_worksheet("合计")
         _print_wide(sheet, header_rows=0)
-        sheet.write_string(0, 0, f"全县合计（{reported} 个机关的有效报告，逐格相加）", self.bold)
+        grid = Grid()
+        grid.put(0, 0, f"全县合计（{reported} 个机关的有效报告，逐格相加）", self.heading)
         top = 2
         for table in form.sheets:
             if not any(form.fields[k].is_numeric for k in table.field_keys):
                 continue
-            sheet.write_string(top, 0, table.heading or table.name, self.bold)
-            top = self._place_table(sheet, form, table.id, totals, top + 1) + 2
+            grid.put(top, 0, table.heading or table.name, self.heading)
+            top = self._place_table(grid, form, table.id, totals, top + 1) + 2
         verdict = "全部成立" if not failures else f"{len(failures)} 处不成立"
-        sheet.write_string(top, 0, f"勾稽关系（合计数）：{verdict}", self.bold)
+        grid.put(top, 0, f"勾稽关系（合计数）：{verdict}", self.heading)
         for index, finding in enumerate(failures, start=top + 1):
-            sheet.write_string(index, 0, neutralise(finding.text("zh")), self.cell)
+            grid.put(index, 0, neutralise(finding.text("zh")), self.cell)
         sheet.set_column(0, 2, 24)
         sheet.set_column(3, 14, 12)
+        grid.write(sheet, self._write_value)
 
     def _place_table(
-        self, sheet: Any, form: Form, table_id: str, totals: Mapping[str, Any], top: int
+        self, grid: Grid, form: Form, table_id: str, totals: Mapping[str, Any], top: int
     ) -> int:
         """Labels and totals at their template places, shifted down to row `top`; the last row."""
         table = form.sheet(table_id)
         last = top
         for label in table.labels:
             if label.role in TABLE_ROLES:
-                last = max(last, self._put(sheet, top, label.range, label.text, self.bold))
+                last = max(last, grid.place(top, label.range, label.text, self.bold))
         for key in table.field_keys:
             f = form.fields[key]
             if f.is_numeric:
-                last = max(
-                    last, self._put(sheet, top, f.merge or f.cell, totals.get(key), self.cell)
-                )
+                last = max(last, grid.place(top, f.merge or f.cell, totals.get(key), self.cell))
         return last
 
-    def _put(self, sheet: Any, top: int, ref: str, value: Any, fmt: Any) -> int:
-        from xlsxwriter.utility import xl_cell_to_rowcol
 
-        first, _, second = ref.partition(":")
-        r1, c1 = xl_cell_to_rowcol(first)
-        r2, c2 = xl_cell_to_rowcol(second) if second else (r1, c1)
+class Grid:
+    """A sheet's cells and merges, collected in any order and written in row order.
+
+    Constant-memory mode writes each row to disk once the next one starts, and xlsxwriter's
+    merge_range pads a vertical range at once (out of row order). So the padding cells are
+    collected here with the rest, and the ranges are registered with the worksheet directly.
+    """
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], tuple[Any, Any]] = {}
+        self.merges: list[list[int]] = []
+
+    def put(self, row: int, col: int, value: Any, fmt: Any) -> None:
+        self.cells[(row, col)] = (value, fmt)
+
+    def place(self, top: int, ref: str, value: Any, fmt: Any) -> int:
+        """Put a value (merged when ref is a range) at ref shifted down by top; its last row."""
+        r1, c1, r2, c2 = (n - 1 for n in parse_range(ref))
+        r1, r2 = r1 + top, r2 + top
         if (r1, c1) != (r2, c2):
-            sheet.merge_range(top + r1, c1, top + r2, c2, None, fmt)
-        self._write_value(sheet, top + r1, c1, value)
-        return top + int(r2)
+            self.merges.append([r1, c1, r2, c2])
+            for row in range(r1, r2 + 1):
+                for col in range(c1, c2 + 1):
+                    self.cells[(row, col)] = (None, fmt)
+        self.cells[(r1, c1)] = (value, fmt)
+        return r2
+
+    def write(self, sheet: Any, write_value: Any) -> None:
+        for (row, col), (value, fmt) in sorted(self.cells.items()):
+            write_value(sheet, row, col, value, fmt)
+        sheet.merge.extend(self.merges)  # xlsxwriter writes <mergeCells> from this list on close
 
 
 def _cell_value(value: Any) -> Any:
