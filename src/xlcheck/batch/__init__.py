@@ -105,7 +105,8 @@ def run_batch(
     try:
         with tempfile.TemporaryFile(dir=out_dir, prefix=".xlcheck-spool-") as scratch:
             spool = Spool(scratch)
-            reused = collect(options.inputs, spool, remembered, lookup, runner, progress, out_dir)
+            keep = remembered if state is not None else None  # only a re-run state needs them
+            reused = collect(options.inputs, spool, keep, lookup, runner, progress, out_dir)
             _write_summaries(plan, spool)
         if state is not None and store is not None:
             _save(out_dir, store, state, remembered, plan)

@@ -99,7 +99,7 @@ def skipped_outcome(item: Skipped) -> dict[str, Any]:
 def collect(
     inputs: Iterable[Path],
     spool: Spool,
-    remembered: dict[str, dict[str, Any]],
+    remembered: dict[str, dict[str, Any]] | None,
     lookup: Callable[[str], tuple[dict[str, Any], dict[str, Any]] | None],
     run: Runner,
     progress: Callable[[int, int], None] | None,
@@ -109,7 +109,8 @@ def collect(
 
     Progress is reported as (done, seen so far): the total is not known before gathering ends.
 
-    Outcomes worth remembering for the next run are put in `remembered` by input sha256.
+    Outcomes worth remembering for the next run are put in `remembered` by input sha256 (None:
+    nothing is remembered, as in check-only runs, so memory stays flat).
     """
     envelopes: dict[int, dict[str, Any]] = {}
     counter = {"done": 0, "seen": 0, "reused": 0}
@@ -117,7 +118,7 @@ def collect(
     def finish(seq: int, outcome: dict[str, Any], values: dict[str, Any]) -> None:
         record = envelopes.pop(seq)
         spool.append({**record, "outcome": outcome, "values": values})
-        if outcome.get("sha256") and not outcome.get("transient"):
+        if remembered is not None and outcome.get("sha256") and not outcome.get("transient"):
             remembered[outcome["sha256"]] = outcome
         counter["done"] += 1
         if progress is not None:
