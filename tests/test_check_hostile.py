@@ -103,3 +103,23 @@ def test_kind_is_decided_by_content_not_by_name(form: Form, filled: Path, tmp_pa
     workbook = tmp_path / "报表.docx"
     workbook.write_bytes(filled.read_bytes())
     assert check_path(workbook, form).kind == "xlsx" and check_path(workbook, form).valid
+
+
+def test_randomly_damaged_workbooks_never_raise(form: Form, filled: Path) -> None:
+    """200 copies with random bytes overwritten: each is read, or refused with one finding."""
+    import random
+
+    from xlcheck.check import check_bytes
+
+    original = filled.read_bytes()
+    rng = random.Random(7)
+    outcomes = set()
+    for _ in range(200):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 8)):
+            start = rng.randrange(len(data))
+            data[start : start + rng.randint(1, 16)] = rng.randbytes(rng.randint(1, 16))
+        result = check_bytes(bytes(data), "damaged.xlsx", form)
+        assert result.readable or len(result.findings) == 1
+        outcomes.add(result.readable)
+    assert outcomes == {True, False}  # some damage is harmless (e.g. in a zip comment), most is not
