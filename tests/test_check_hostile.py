@@ -123,3 +123,24 @@ def test_randomly_damaged_workbooks_never_raise(form: Form, filled: Path) -> Non
         assert result.readable or len(result.findings) == 1
         outcomes.add(result.readable)
     assert outcomes == {True, False}  # some damage is harmless (e.g. in a zip comment), most is not
+
+
+def test_json_that_python_would_accept_but_json_does_not(form: Form) -> None:
+    import json as jsonlib
+
+    from documents import valid_document
+    from xlcheck.check import check_bytes
+
+    text = jsonlib.dumps(valid_document(form, 1), ensure_ascii=False)
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        bad = text.replace('"fees_wan_yuan": ', f'"fees_wan_yuan": {constant}, "x": ', 1)
+        result = check_bytes(bad.encode(), "n.json", form)
+        assert [f.code for f in result.findings] == ["F11"] and constant.strip("-") in result.findings[0].text()
+    huge = text.replace('"licensing": ', '"licensing": 1e400, "x": ', 1)
+    codes = {(f.code, f.pointer) for f in check_bytes(huge.encode(), "h.json", form).findings}
+    assert ("V02", "/proactive/licensing") in codes
+    deep = ("[" * 100_000 + "]" * 100_000).encode()
+    assert [f.code for f in check_bytes(deep, "d.json", form).findings] == ["F11"]
+    listed = jsonlib.loads(text)
+    listed["agency"]["tier"] = ["county"]
+    assert "/agency/tier" in {f.pointer for f in check_bytes(jsonlib.dumps(listed).encode(), "l.json", form).findings}

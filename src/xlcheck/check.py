@@ -137,12 +137,16 @@ def read_json(data: bytes, name: str, form: Form) -> FileResult:
     try:
         if len(data) > MAX_JSON_BYTES:
             raise ValueError("too large")
-        doc = json.loads(data.decode("utf-8-sig"))
+        doc = json.loads(data.decode("utf-8-sig"), parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         finding = make_finding("F11", file=name, line=exc.lineno, column=exc.colno, detail=exc.msg)
         return FileResult(name, "json", [finding], readable=False)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        finding = make_finding("F11", file=name, line=1, column=1, detail=type(exc).__name__)
+    except UnicodeDecodeError:
+        finding = make_finding("F11", file=name, line=1, column=1, detail="not UTF-8 text")
+        return FileResult(name, "json", [finding], readable=False)
+    except (ValueError, RecursionError) as exc:  # NaN/Infinity, too large, nested too deep
+        detail = str(exc) if isinstance(exc, ValueError) else "nested too deep"
+        finding = make_finding("F11", file=name, line=1, column=1, detail=detail)
         return FileResult(name, "json", [finding], readable=False)
     if not isinstance(doc, dict):
         return FileResult(
@@ -154,6 +158,11 @@ def read_json(data: bytes, name: str, form: Form) -> FileResult:
     result = FileResult(name, "json", values=flatten(form, doc), raw={"__doc__": doc})
     result.template = {"form": str(doc.get("form")), "form_version": str(doc.get("form_version"))}
     return result
+
+
+def _not_json(name: str) -> None:
+    """NaN and Infinity are not JSON (RFC 8259), though Python's parser would take them."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def read_published(data: bytes, name: str, form: Form) -> FileResult:

@@ -30,7 +30,7 @@ def _field_findings(form: Form, f: Field, value: Any) -> Iterator[Finding]:
         if f.required:
             yield make_finding("V06", form=form, key=f.key)
         return
-    if f.type == "choice" and value not in {c.value for c in f.choices}:
+    if f.type == "choice" and value not in [c.value for c in f.choices]:  # value may be a list
         options = "、".join(c.label.zh for c in f.choices)
         yield make_finding("V07", form=form, key=f.key, raw=format_value(value), choices=options)
     elif f.type == "year":

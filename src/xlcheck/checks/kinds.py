@@ -6,6 +6,7 @@ formats messages itself beyond naming the numbers (rules.py turns a Violation in
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -175,6 +176,8 @@ def _domain_problem(value: Any, is_amount: bool) -> tuple[str, Any] | None:
     if value is _MISSING or value is None or value == "":
         return "V01", None
     if isinstance(value, bool) or not isinstance(value, int | float):
+        return "V02", value
+    if isinstance(value, float) and not math.isfinite(value):  # 1e400 in JSON reads as inf
         return "V02", value
     if value < 0:
         return "V03", value
