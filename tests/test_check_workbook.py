@@ -227,3 +227,15 @@ def test_template_identity_lost_or_altered_is_said(form: Form, tmp_path: Path) -
     result = check_bytes(stripped.getvalue(), "stripped.xlsx", form)
     assert result.readable and "S15" in {f.code for f in result.findings}
     assert result.values["applications.new.total"] == valid_values(form, 13)["applications.new.total"]
+
+
+def test_culprit_in_a_workbook_where_totals_are_formulas(form: Form) -> None:
+    """Swapped digits in one leaf: every failed column names the same cell and the value it needs."""
+    values = valid_values(form, 3)
+    key = "applications.handled.withheld.third_party_rights.natural_person"
+    values["applications.new.natural_person"] += 12 - values[key]
+    values[key] = 21  # should be 12
+    result = check_bytes(workbook(form, values), "swap.xlsx", form)
+    culprits = {(f.culprit.cell, f.culprit.suggested) for f in result.findings if f.culprit}
+    assert culprits == {("D11", 12)}
+    assert {f.cell for f in result.findings if f.rule == "R1"} == {"D4", "J4"}

@@ -1,8 +1,10 @@
 """Name the single cell whose change would satisfy every failed cross-total (a typo, swapped digits).
 
-Each candidate input is moved by the amount that fixes the first failed equation (slope found by
-recomputing, so formula totals follow), then every linear error rule is re-run. One survivor, or one
-survivor that looks like a typo of what was typed, is named; otherwise nothing is claimed.
+Every linear rule is a linear form over the input cells (a formula total stands for its parts
+when the source is a workbook), so one cell x moved by d changes each rule's residual by c·d,
+where c is x's coefficient in that rule. A candidate must appear in every failed rule; the d that
+fixes the first one must fix all of them and break none. One survivor, or one survivor that
+looks like a typo of what was typed, is named; otherwise nothing is claimed.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from xlcheck.checks.derive import computed_keys, recompute
 from xlcheck.checks.kinds import KINDS, Number, RuleInput, plain
 from xlcheck.codes import format_value, where
 from xlcheck.findings import Culprit, Finding
-from xlcheck.form.model import Form, Rule, Text
+from xlcheck.form.model import Form, Rule, Term, Text
 
 LINEAR_KINDS = frozenset({"sum", "equal_sums"})
+LinearForm = dict[str, int]  # input key -> coefficient in left - right
 
 
 def linear_rules(form: Form) -> list[Rule]:
@@ -45,14 +47,15 @@ def find_culprit(
     form: Form, values: Mapping[str, Any], *, totals_are_formulas: bool
 ) -> Culprit | None:
     rules = linear_rules(form)
-    failed = [r for r in rules if (residual(r, values) or 0) != 0]
-    if not failed:
-        return None
-    order = computed_keys(form) if totals_are_formulas else []
+    base = {r.instance: residual(r, values) for r in rules}
+    failed = [r for r in rules if base[r.instance]]
+    if not failed or any(v is None for v in base.values()):
+        return None  # an unusable operand: R5 says so, and no equation can be trusted
+    forms = {r.instance: linear_form(form, r, totals_are_formulas) for r in rules}
     survivors = []
-    for key in _candidates(form, failed[0], totals_are_formulas):
-        suggested = _solve(form, failed[0], values, key, order)
-        if suggested is not None and _fixes_all(rules, _with(form, values, key, suggested, order)):
+    for key, coefficient in forms[failed[0].instance].items():
+        suggested = _solve(form, values, key, coefficient, base, forms, failed[0].instance)
+        if suggested is not None:
             survivors.append((key, suggested))
     if len(survivors) > 1:
         survivors = [s for s in survivors if looks_like_typo(values.get(s[0]), s[1])]
@@ -69,46 +72,58 @@ def find_culprit(
     )
 
 
-def _candidates(form: Form, rule: Rule, totals_are_formulas: bool) -> list[str]:
-    keys: list[str] = []
-    pending = [t.key for t in rule.terms() if t.key]
-    while pending:
-        key = pending.pop(0)
-        f = form.fields[key]
-        if totals_are_formulas and f.computed_by:
-            pending.extend(
-                t.key
-                for t in form.rule_by_instance(f.computed_by).terms()
-                if t.key and t.key != key
-            )
-        elif key not in keys:
-            keys.append(key)
-    return keys
-
-
-def _with(
-    form: Form, values: Mapping[str, Any], key: str, value: Any, order: list[str]
-) -> dict[str, Any]:
-    changed = {**values, key: value}
-    return recompute(form, changed, order) if order else changed
-
-
-def _solve(form: Form, rule: Rule, values: Mapping[str, Any], key: str, order: list[str]) -> Any:
+def _solve(
+    form: Form,
+    values: Mapping[str, Any],
+    key: str,
+    coefficient: int,
+    base: Mapping[str, Number | None],
+    forms: Mapping[str, LinearForm],
+    first: str,
+) -> int | float | None:
+    """The value of `key` that zeroes every residual at once, or None."""
     current = values.get(key)
-    if not isinstance(current, int | float) or isinstance(current, bool):
+    if coefficient == 0 or isinstance(current, bool) or not isinstance(current, int | float):
         return None
-    r0 = residual(rule, values)
-    r1 = residual(rule, _with(form, values, key, current + 1, order))
-    if r0 is None or r1 is None or r1 == r0:
-        return None
-    suggested = Decimal(repr(current)) - Decimal(r0) / Decimal(r1 - r0)
+    move = -Decimal(base[first] or 0) / coefficient
+    for instance, linear in forms.items():
+        if Decimal(base[instance] or 0) + move * linear.get(key, 0) != 0:
+            return None
+    suggested = Decimal(repr(current)) + move
     if suggested < 0 or (form.fields[key].type == "count" and suggested != int(suggested)):
         return None
     return plain(suggested)
 
 
-def _fixes_all(rules: list[Rule], values: Mapping[str, Any]) -> bool:
-    return all(residual(r, values) == 0 for r in rules)
+def linear_form(form: Form, rule: Rule, totals_are_formulas: bool) -> LinearForm:
+    """The rule's left - right as {input key: coefficient}; memoised per form and mode."""
+    memo = form.memo.setdefault(f"linear_forms:{totals_are_formulas}", {})
+    if rule.instance not in memo:
+        left, right = _sides(rule)
+        coefficients: dict[str, int] = {}
+        for terms, side in ((left, 1), (right, -1)):
+            for term in terms:
+                _expand(form, term, side * term.sign, coefficients, totals_are_formulas)
+        memo[rule.instance] = {k: c for k, c in coefficients.items() if c}
+    linear: LinearForm = memo[rule.instance]
+    return linear
+
+
+def _sides(rule: Rule) -> tuple[tuple[Term, ...], tuple[Term, ...]]:
+    if rule.kind == "sum":
+        return (rule.params["target"],), rule.params["operands"]
+    return rule.params["left"], rule.params["right"]
+
+
+def _expand(form: Form, term: Term, sign: int, into: dict[str, int], formulas: bool) -> None:
+    if term.key is None:
+        return
+    f = form.fields[term.key]
+    if formulas and f.computed_by:
+        for operand in form.rule_by_instance(f.computed_by).params["operands"]:
+            _expand(form, operand, sign * operand.sign, into, formulas)
+    else:
+        into[term.key] = into.get(term.key, 0) + sign
 
 
 def looks_like_typo(current: Any, suggested: Any) -> bool:
