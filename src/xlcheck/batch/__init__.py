@@ -19,7 +19,7 @@ from xlcheck.outputs import OutputError, write_atomic
 
 from .collect import Spool, collect, make_runner
 from .finish import FAILED, PASSED, STATUSES, SUPERSEDED, UNREADABLE, Plan, run_finish
-from .offices import read_roster
+from .offices import read_roster, roster_keys
 from .place import prune_store, remove_stale
 from .state import STORE_DIR, State, cached_result, load_state, save_state
 from .worker import Settings
@@ -102,12 +102,16 @@ def run_batch(
     settings = Settings(store, cast(Lang, options.lang), options.docx, options.timeout)
     runner = make_runner(options.jobs or os.cpu_count() or 1, options.form_name, settings)
     plan = Plan(form, out_dir, store, options.drafts, options.lang, roster)
+    plan.roster_keys = roster_keys(roster) if roster is not None else set()
     try:
         with tempfile.TemporaryFile(dir=out_dir, prefix=".xlcheck-spool-") as scratch:
             spool = Spool(scratch)
             keep = remembered if state is not None else None  # only a re-run state needs them
             reused = collect(options.inputs, spool, keep, lookup, runner, progress, out_dir)
-            _write_summaries(plan, spool)
+            try:
+                _write_summaries(plan, spool)
+            finally:
+                spool.close()
         if state is not None and store is not None:
             _save(out_dir, store, state, remembered, plan)
     except (OutputError, OSError) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,34 +40,73 @@ REASON_TEXT = {
 
 @dataclass(frozen=True)
 class Entry:
-    """What the parent keeps in memory about one spooled submission."""
+    """One spooled submission as the finishing pass needs it."""
 
     seq: int
     offset: int
     office_key: str | None
     office: str | None
-    when: float  # e-mail Date, else file mtime, else -inf; gather order breaks ties
+    when: float  # e-mail Date, else file mtime, else NO_TIME; gather order breaks ties
+
+
+NO_TIME = -1e300  # sorts before every real time (SQLite has no -inf literal to rely on)
 
 
 class Spool:
-    """Records appended as JSON lines to a scratch file, read back by offset."""
+    """Records appended as JSON lines to a scratch file, read back by offset.
+
+    The index lives in a private, temporary on-disk SQLite database (sqlite3.connect("")), so
+    the parent's memory does not grow with the number of submissions.
+    """
 
     def __init__(self, fh: IO[bytes]) -> None:
         self.fh = fh
-        self.index: list[Entry] = []
         self.skipped: list[dict[str, Any]] = []
+        self.db = sqlite3.connect("")
+        self.db.execute(
+            "CREATE TABLE entry (seq INTEGER PRIMARY KEY, offset INTEGER NOT NULL,"
+            " office_key TEXT, office TEXT, at REAL NOT NULL)"
+        )
+        self.db.execute("CREATE INDEX by_office ON entry (office_key, at, seq)")
 
     def append(self, record: dict[str, Any]) -> None:
         offset = self.fh.tell()
         self.fh.write(json.dumps(record, ensure_ascii=False, default=str).encode("utf-8") + b"\n")
         outcome = record["outcome"]
         key = outcome["office_key"] if outcome["readable"] else None
-        self.index.append(Entry(record["seq"], offset, key, outcome["office"], record["when"]))
+        when = record["when"] if math.isfinite(record["when"]) else NO_TIME
+        self.db.execute(
+            "INSERT INTO entry VALUES (?, ?, ?, ?, ?)",
+            (record["seq"], offset, key, outcome["office"], when),
+        )
+
+    def ordered(self) -> Iterator[tuple[Entry, bool]]:
+        """(entry, is current) grouped by office, oldest first; unreadable ones last, in order.
+
+        The current submission of an office is its latest (by time, then gather order).
+        """
+        readable = self.db.execute(
+            "SELECT e.seq, e.offset, e.office_key, e.office, e.at, NOT EXISTS ("
+            "  SELECT 1 FROM entry n WHERE n.office_key = e.office_key"
+            "  AND (n.at > e.at OR (n.at = e.at AND n.seq > e.seq)))"
+            " FROM entry e WHERE e.office_key IS NOT NULL"
+            " ORDER BY COALESCE(e.office, ''), e.office_key, e.at, e.seq"
+        )
+        for seq, offset, key, office, at, current in readable:
+            yield Entry(seq, offset, key, office, at), bool(current)
+        unreadable = self.db.execute(
+            "SELECT seq, offset, office FROM entry WHERE office_key IS NULL ORDER BY seq"
+        )
+        for seq, offset, office in unreadable:
+            yield Entry(seq, offset, None, office, NO_TIME), False
 
     def read(self, entry: Entry) -> dict[str, Any]:
         self.fh.seek(entry.offset)
         record: dict[str, Any] = json.loads(self.fh.readline())
         return record
+
+    def close(self) -> None:
+        self.db.close()
 
 
 def envelope(seq: int, item: Submission | Skipped) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import IO, Any
 from xlcheck.form.model import Form
 
 from .aggregate import Aggregate, check_aggregate
-from .collect import Entry, Spool
+from .collect import Spool
 from .offices import missing_offices, safe_filename
 from .place import place_outputs
 from .summary import SummaryBook, SummaryJson, relative
@@ -32,25 +32,13 @@ class Plan:
     drafts: bool
     lang: str
     roster: list[tuple[str, str | None]] | None
+    roster_keys: set[str] = field(default_factory=set)
     counts: Counter[str] = field(default_factory=Counter)
     rule_counts: Counter[str] = field(default_factory=Counter)
     reported: set[str] = field(default_factory=set)
     placed: set[str] = field(default_factory=set)
     rows: list[dict[str, Any]] = field(default_factory=list)
     folders: dict[str, str] = field(default_factory=dict)
-
-
-def order_entries(index: list[Entry]) -> tuple[list[Entry], set[int]]:
-    """Rows grouped by office (oldest first), unreadable ones last; and the current seqs."""
-    readable = [e for e in index if e.office_key is not None]
-    latest: dict[str, Entry] = {}
-    for entry in readable:
-        best = latest.get(entry.office_key or "")
-        if best is None or (entry.when, entry.seq) > (best.when, best.seq):
-            latest[entry.office_key or ""] = entry
-    readable.sort(key=lambda e: (e.office or "", e.office_key or "", e.when, e.seq))
-    unreadable = sorted((e for e in index if e.office_key is None), key=lambda e: e.seq)
-    return readable + unreadable, {e.seq for e in latest.values()}
 
 
 def status_of(outcome: Mapping[str, Any], current: bool) -> str:
@@ -66,11 +54,10 @@ REPORT_ROWS = 1000
 
 def run_finish(plan: Plan, spool: Spool, json_fh: IO[bytes], xlsx_fh: IO[bytes]) -> None:
     """One pass over the spool in row order, writing both summaries as it goes."""
-    ordered, current = order_entries(spool.index)
     book = SummaryBook(xlsx_fh)
     summary = SummaryJson(json_fh, {"form": plan.form.id, "form_version": plan.form.form_version})
     total = Aggregate(plan.form)
-    for row, values in rows_of(plan, spool, ordered, current):
+    for row, values in rows_of(plan, spool):
         if row["status"] == PASSED:
             total.add(values)
         book.add_row({**row, "changed": _changed_refs(row.get("changed"))})
@@ -84,15 +71,13 @@ def run_finish(plan: Plan, spool: Spool, json_fh: IO[bytes], xlsx_fh: IO[bytes])
     summary.finish(_tail(plan, totals, failures, total.count, missing, spool.skipped))
 
 
-def rows_of(
-    plan: Plan, spool: Spool, ordered: list[Entry], current: set[int]
-) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+def rows_of(plan: Plan, spool: Spool) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """(row, values) in order; changed cells against the same office's previous submission."""
     previous: tuple[str | None, dict[str, Any] | None] = (None, None)
-    for entry in ordered:
+    for entry, current in spool.ordered():
         record = spool.read(entry)
         values = record.pop("values")
-        row = make_row(plan, record, entry.seq in current)
+        row = make_row(plan, record, current)
         if entry.office_key is not None and previous[0] == entry.office_key:
             row["changed"] = changed_cells(plan.form, previous[1] or {}, values)
         previous = (entry.office_key, values)
@@ -109,7 +94,9 @@ def make_row(plan: Plan, record: dict[str, Any], current: bool) -> dict[str, Any
     row.update({"sha256": outcome.get("sha256"), "problems": outcome.get("problems", [])})
     row["outputs"] = {}
     if outcome["readable"]:
-        plan.reported.update({outcome["office_key"], f"name:{outcome['office']}"})
+        if plan.roster is not None:  # only roster offices are remembered: memory stays flat
+            keys = (outcome["office_key"], f"name:{outcome['office']}")
+            plan.reported.update(k for k in keys if k in plan.roster_keys)
         if current:
             plan.rule_counts.update(outcome["rules"])
         if plan.store is not None:

@@ -118,6 +118,13 @@ def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
     return iter(rows)
 
 
+def roster_keys(roster: list[tuple[str, str | None]]) -> set[str]:
+    """The code:… and name:… keys that missing_offices looks for."""
+    return {f"code:{code}" for _, code in roster if code} | {
+        f"name:{normalise_name(name)}" for name, _ in roster
+    }
+
+
 def missing_offices(
     roster: list[tuple[str, str | None]], reported: set[str]
 ) -> list[tuple[str, str | None]]:
