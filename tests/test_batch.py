@@ -285,3 +285,27 @@ def test_libreoffice_resaves_the_summary(batch: dict[str, Any], tmp_path: Path) 
     resaved = load_workbook(tmp_path / "resaved" / "summary.xlsx")
     assert "合计" in resaved.sheetnames
     resaved.close()
+
+
+def test_two_offices_with_one_name_get_two_folders_and_a_rerun_keeps_them(
+    form: Form, tmp_path: Path
+) -> None:
+    """Two bodies called the same (different credit codes) never share outputs; the re-run state
+    (SQLite) keeps each one's files and removes what is no longer wanted."""
+    from batch_fixtures import credit_code, office_values, workbook
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for index in (1, 2):
+        values = office_values(form, index) | {"agency.name": "某某镇人民政府"}
+        values["agency.credit_code"] = credit_code(index)
+        (inbox / f"{index}.xlsx").write_bytes(workbook(form, values))
+    out = tmp_path / "out"
+    run_batch(options(inbox, out))
+    folders = sorted(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert folders == ["某某镇人民政府", "某某镇人民政府-2"]
+    (inbox / "2.xlsx").unlink()
+    again = run_batch(options(inbox, out))
+    assert again.reused == 1
+    left = sorted(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert left == ["某某镇人民政府"]  # the withdrawn office's outputs were removed

@@ -7,6 +7,7 @@ outputs under OUTDIR/<office>/, and summarises everything in 汇总.xlsx and sum
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from .collect import Spool, collect, make_runner
 from .finish import FAILED, PASSED, STATUSES, SUPERSEDED, UNREADABLE, Plan, run_finish
 from .offices import read_roster, roster_keys
 from .place import prune_store, remove_stale
-from .state import STORE_DIR, State, cached_result, load_state, save_state
+from .state import STORE_DIR, State, cached_result, load_state
 from .worker import Settings
 
 SUMMARY_XLSX = "汇总.xlsx"
@@ -98,24 +99,26 @@ def run_batch(
     store = out_dir / STORE_DIR if options.outputs else None
     state = load_state(out_dir, _config(form, options)) if options.outputs else None
     lookup = _lookup(state, store, options.force_rerun)
-    remembered: dict[str, dict[str, Any]] = {}
     settings = Settings(store, cast(Lang, options.lang), options.docx, options.timeout)
     runner = make_runner(options.jobs or os.cpu_count() or 1, options.form_name, settings)
-    plan = Plan(form, out_dir, store, options.drafts, options.lang, roster)
+    plan = Plan(form, out_dir, store, options.drafts, options.lang, roster, state=state)
     plan.roster_keys = roster_keys(roster) if roster is not None else set()
+    remember = state.remember if state is not None else None  # only a re-run state needs them
     try:
         with tempfile.TemporaryFile(dir=out_dir, prefix=".xlcheck-spool-") as scratch:
             spool = Spool(scratch)
-            keep = remembered if state is not None else None  # only a re-run state needs them
-            reused = collect(options.inputs, spool, keep, lookup, runner, progress, out_dir)
             try:
+                reused = collect(options.inputs, spool, remember, lookup, runner, progress, out_dir)
                 _write_summaries(plan, spool)
             finally:
                 spool.close()
         if state is not None and store is not None:
-            _save(out_dir, store, state, remembered, plan)
-    except (OutputError, OSError) as exc:
+            _save(out_dir, store, state)
+    except (OutputError, OSError, sqlite3.Error) as exc:
         raise BatchError(f"无法写入输出文件夹「{out_dir}」：{exc}") from exc
+    finally:
+        if state is not None:
+            state.close()
     report = BatchReport(dict(plan.counts), plan.rows, reused=reused)
     report.summary_xlsx, report.summary_json = out_dir / SUMMARY_XLSX, out_dir / SUMMARY_JSON
     return report
@@ -178,9 +181,8 @@ def _write_summaries(plan: Plan, spool: Spool) -> None:
     write_atomic(plan.out_dir / SUMMARY_JSON, with_json)
 
 
-def _save(
-    out_dir: Path, store: Path, state: State, remembered: dict[str, dict[str, Any]], plan: Plan
-) -> None:
-    remove_stale(out_dir, state.placed, plan.placed)
-    prune_store(store, set(remembered))
-    save_state(out_dir, State(state.config, remembered, sorted(plan.placed)))
+def _save(out_dir: Path, store: Path, state: State) -> None:
+    """Remove what earlier runs placed and this one did not, prune the store, commit the state."""
+    remove_stale(out_dir, state.stale_paths(), set())
+    prune_store(store, state.kept)
+    state.save()

@@ -139,7 +139,7 @@ def skipped_outcome(item: Skipped) -> dict[str, Any]:
 def collect(
     inputs: Iterable[Path],
     spool: Spool,
-    remembered: dict[str, dict[str, Any]] | None,
+    remember: Callable[[str, dict[str, Any]], None] | None,
     lookup: Callable[[str], tuple[dict[str, Any], dict[str, Any]] | None],
     run: Runner,
     progress: Callable[[int, int], None] | None,
@@ -149,8 +149,8 @@ def collect(
 
     Progress is reported as (done, seen so far): the total is not known before gathering ends.
 
-    Outcomes worth remembering for the next run are put in `remembered` by input sha256 (None:
-    nothing is remembered, as in check-only runs, so memory stays flat).
+    Outcomes worth remembering for the next run are passed to `remember` with the input's sha256
+    (None in check-only runs, which keep no state).
     """
     envelopes: dict[int, dict[str, Any]] = {}
     counter = {"done": 0, "seen": 0, "reused": 0}
@@ -158,8 +158,8 @@ def collect(
     def finish(seq: int, outcome: dict[str, Any], values: dict[str, Any]) -> None:
         record = envelopes.pop(seq)
         spool.append({**record, "outcome": outcome, "values": values})
-        if remembered is not None and outcome.get("sha256") and not outcome.get("transient"):
-            remembered[outcome["sha256"]] = outcome
+        if remember is not None and outcome.get("sha256") and not outcome.get("transient"):
+            remember(outcome["sha256"], outcome)
         counter["done"] += 1
         if progress is not None:
             progress(counter["done"], counter["seen"])

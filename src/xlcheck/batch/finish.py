@@ -3,6 +3,7 @@ stream every row into summary.json and 汇总.xlsx with the county totals and ru
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from .aggregate import Aggregate, check_aggregate
 from .collect import Spool
 from .offices import missing_offices, safe_filename
 from .place import place_outputs
+from .state import State
 from .summary import SummaryBook, SummaryJson, relative
 
 PASSED, FAILED, UNREADABLE, SUPERSEDED = "通过", "有错误", "无法读取", "已被新版本取代"
@@ -36,9 +38,9 @@ class Plan:
     counts: Counter[str] = field(default_factory=Counter)
     rule_counts: Counter[str] = field(default_factory=Counter)
     reported: set[str] = field(default_factory=set)
-    placed: set[str] = field(default_factory=set)
+    state: State | None = None  # the re-run state: records the files placed
     rows: list[dict[str, Any]] = field(default_factory=list)
-    folders: dict[str, str] = field(default_factory=dict)
+    folders: sqlite3.Connection | None = None  # office key -> folder, see office_folder
 
 
 def status_of(outcome: Mapping[str, Any], current: bool) -> str:
@@ -54,6 +56,8 @@ REPORT_ROWS = 1000
 
 def run_finish(plan: Plan, spool: Spool, json_fh: IO[bytes], xlsx_fh: IO[bytes]) -> None:
     """One pass over the spool in row order, writing both summaries as it goes."""
+    spool.db.execute("CREATE TABLE office_folder (key TEXT PRIMARY KEY, folder TEXT UNIQUE)")
+    plan.folders = spool.db
     book = SummaryBook(xlsx_fh)
     summary = SummaryJson(json_fh, {"form": plan.form.id, "form_version": plan.form.form_version})
     total = Aggregate(plan.form)
@@ -110,20 +114,27 @@ def _place(plan: Plan, record: dict[str, Any], current: bool) -> dict[str, str]:
     folder = plan.out_dir / office_folder(plan, outcome["office_key"], outcome["office"])
     placed = place_outputs(record, folder, plan.store, current, plan.drafts)
     rels = {kind: relative(path, plan.out_dir) for kind, path in placed.items()}
-    plan.placed.update(rels.values())
+    if plan.state is not None:
+        plan.state.place(rels.values())
     return rels
 
 
 def office_folder(plan: Plan, key: str, name: str) -> str:
-    """A folder per office; two offices with the same name get distinct folders."""
-    if key not in plan.folders:
-        base = safe_filename(name)
-        taken = set(plan.folders.values())
-        folder, n = base, 2
-        while folder in taken:
-            folder, n = f"{base}-{n}", n + 1
-        plan.folders[key] = folder
-    return plan.folders[key]
+    """A folder per office; two offices with the same name get distinct folders.
+
+    The names are kept in the spool's SQLite database, not in memory (one row per office).
+    """
+    db = plan.folders
+    assert db is not None, "run_finish sets the folder table"
+    row = db.execute("SELECT folder FROM office_folder WHERE key = ?", (key,)).fetchone()
+    if row is not None:
+        return str(row[0])
+    base = safe_filename(name)
+    folder, n = base, 2
+    while db.execute("SELECT 1 FROM office_folder WHERE folder = ?", (folder,)).fetchone():
+        folder, n = f"{base}-{n}", n + 1
+    db.execute("INSERT INTO office_folder VALUES (?, ?)", (key, folder))
+    return folder
 
 
 def changed_cells(

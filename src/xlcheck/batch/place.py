@@ -7,7 +7,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +94,11 @@ def remove_stale(out_dir: Path, before: Iterable[str], now: set[str]) -> None:
             folder.rmdir()
 
 
-def prune_store(store: Path, keep: set[str]) -> None:
+def prune_store(store: Path, keep: Callable[[str], bool]) -> None:
     """Remove stored outputs of inputs that were not part of this run."""
     if not store.is_dir():
         return
     for prefix in store.iterdir():
         for folder in prefix.iterdir() if prefix.is_dir() else ():
-            if folder.name not in keep:
+            if not keep(folder.name):
                 shutil.rmtree(folder, ignore_errors=True)

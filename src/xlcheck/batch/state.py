@@ -1,60 +1,115 @@
 """The re-run state of an output folder: which input contents were checked, with what result,
-and which files the batch placed (so stale ones can be removed and nothing else is touched)."""
+and which files the batch placed (so stale ones can be removed and nothing else is touched).
+
+It is an SQLite file, read and written row by row, so a province-sized folder costs no memory:
+every outcome and placed file is stamped with the run that last used it; at the end of a run the
+older rows are the stale ones. A run that fails commits nothing, so the state stays as it was.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from xlcheck.outputs import write_bytes_atomic
-
 from .worker import VALUES_FILE, store_dir
 
-STATE_FILE = ".xlcheck-state.json"
+STATE_FILE = ".xlcheck-state.sqlite"
 STORE_DIR = ".xlcheck-store"
-STATE_VERSION = 1
+STATE_VERSION = "2"
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS entry (sha TEXT PRIMARY KEY, outcome TEXT NOT NULL,"
+    " run INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS placed (path TEXT PRIMARY KEY, run INTEGER NOT NULL)",
+)
 
 
-@dataclass
 class State:
-    """Outcomes by input sha256, the placed output files (relative), and the settings they need."""
+    """Outcomes by input sha256 and the placed output files (relative), for one run."""
 
-    config: dict[str, Any]
-    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
-    placed: list[str] = field(default_factory=list)
+    def __init__(self, out_dir: Path, config: dict[str, Any]) -> None:
+        self.db = _open(out_dir / STATE_FILE)
+        saved = dict(self.db.execute("SELECT key, value FROM meta"))
+        if saved.get("version") != STATE_VERSION:
+            self.db.executescript("DELETE FROM entry; DELETE FROM placed;")
+        if saved.get("config") != _dump(config):
+            self.db.execute("DELETE FROM entry")  # outputs depend on form, version and settings
+        self.config = config
+        last = self.db.execute(
+            "SELECT MAX(run) FROM (SELECT run FROM entry UNION SELECT run FROM placed)"
+        )
+        self.run = (last.fetchone()[0] or 0) + 1
+
+    def outcome(self, sha256: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT outcome FROM entry WHERE sha = ?", (sha256,)).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def remember(self, sha256: str, outcome: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO entry VALUES (?, ?, ?)",
+            (sha256, _dump(outcome, keep_order=True), self.run),
+        )
+
+    def place(self, paths: Iterable[str]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO placed VALUES (?, ?)", ((p, self.run) for p in paths)
+        )
+
+    def stale_paths(self) -> Iterator[str]:
+        """Files placed by an earlier run and not by this one."""
+        rows = self.db.execute("SELECT path FROM placed WHERE run < ? ORDER BY path", (self.run,))
+        yield from (path for (path,) in rows.fetchall())
+
+    def kept(self, sha256: str) -> bool:
+        """Whether this run used the stored outputs of that input."""
+        query = "SELECT 1 FROM entry WHERE sha = ? AND run = ?"
+        return self.db.execute(query, (sha256, self.run)).fetchone() is not None
+
+    def save(self) -> None:
+        """Forget what this run did not use, record the settings, commit."""
+        self.db.execute("DELETE FROM entry WHERE run < ?", (self.run,))
+        self.db.execute("DELETE FROM placed WHERE run < ?", (self.run,))
+        meta = (("version", STATE_VERSION), ("config", _dump(self.config)))
+        self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()  # uncommitted changes (a failed run) are rolled back
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """The state database; an unreadable one is only a cache, so it is started afresh."""
+    for attempt in (1, 2):
+        try:
+            db = sqlite3.connect(path)
+            for statement in _SCHEMA:
+                db.execute(statement)
+            return db
+        except sqlite3.DatabaseError:
+            if attempt == 2:
+                raise
+            path.unlink(missing_ok=True)
+    raise AssertionError("unreachable")
+
+
+def _dump(value: Any, *, keep_order: bool = False) -> str:
+    """JSON text; outcomes keep their key order (outputs list them in that order)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=not keep_order, default=str)
 
 
 def load_state(out_dir: Path, config: dict[str, Any]) -> State:
     """The saved state; its entries are dropped when the form, version or settings changed."""
-    try:
-        saved = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return State(config)
-    if not isinstance(saved, dict) or saved.get("version") != STATE_VERSION:
-        return State(config)
-    placed = [p for p in saved.get("placed", []) if isinstance(p, str)]
-    entries = saved.get("entries", {}) if saved.get("config") == config else {}
-    return State(config, dict(entries) if isinstance(entries, dict) else {}, placed)
-
-
-def save_state(out_dir: Path, state: State) -> None:
-    data = {
-        "version": STATE_VERSION,
-        "config": state.config,
-        "entries": dict(sorted(state.entries.items())),
-        "placed": sorted(set(state.placed)),
-    }
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    write_bytes_atomic(out_dir / STATE_FILE, text.encode("utf-8"))
+    return State(out_dir, config)
 
 
 def cached_result(
     state: State, store: Path, sha256: str
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(outcome, values) of an input checked before whose stored outputs are all still there."""
-    outcome = state.entries.get(sha256)
+    outcome = state.outcome(sha256)
     if outcome is None:
         return None
     folder = store_dir(store, sha256)
