@@ -309,3 +309,16 @@ def test_two_offices_with_one_name_get_two_folders_and_a_rerun_keeps_them(
     assert again.reused == 1
     left = sorted(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
     assert left == ["某某镇人民政府"]  # the withdrawn office's outputs were removed
+
+
+def test_a_damaged_rerun_state_is_started_afresh(form: Form, tmp_path: Path) -> None:
+    from batch_fixtures import office_values, workbook
+
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    out.mkdir()
+    (inbox / "a.xlsx").write_bytes(workbook(form, office_values(form, 1)))
+    (out / ".xlcheck-state.sqlite").write_bytes(b"not a database at all" * 100)
+    report = run_batch(options(inbox, out))
+    assert report.counts == {"通过": 1} and report.reused == 0
+    assert run_batch(options(inbox, out)).reused == 1

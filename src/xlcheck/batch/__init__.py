@@ -97,7 +97,7 @@ def run_batch(
     form = _load_form(options.form_name)
     roster = _read_roster(options.roster)
     store = out_dir / STORE_DIR if options.outputs else None
-    state = load_state(out_dir, _config(form, options)) if options.outputs else None
+    state = _open_state(out_dir, _config(form, options)) if options.outputs else None
     lookup = _lookup(state, store, options.force_rerun)
     settings = Settings(store, cast(Lang, options.lang), options.docx, options.timeout)
     runner = make_runner(options.jobs or os.cpu_count() or 1, options.form_name, settings)
@@ -162,6 +162,13 @@ def _config(form: Form, options: BatchOptions) -> dict[str, Any]:
         "lang": options.lang,
         "docx": options.docx,
     }
+
+
+def _open_state(out_dir: Path, config: dict[str, Any]) -> State:
+    try:
+        return load_state(out_dir, config)
+    except sqlite3.Error as exc:  # e.g. locked by another batch writing the same folder
+        raise BatchError(f"无法打开输出文件夹「{out_dir}」中的续跑记录：{exc}") from exc
 
 
 def _lookup(
