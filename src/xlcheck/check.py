@@ -41,6 +41,9 @@ class FileResult:
     template: dict[str, str] = field(default_factory=dict)
     readable: bool = True
     sha256: str | None = None
+    input_document: dict[str, Any] | None = None  # JSON input as given: the schema checks it
+    labels_seen: tuple[str, ...] = ()  # labels found in a published report (2019-format check)
+    missing_keys: frozenset[str] = frozenset()  # fields on sheets missing from the workbook
 
     @property
     def valid(self) -> bool:
@@ -128,8 +131,8 @@ def read_xlsx(data: bytes, name: str, form: Form) -> FileResult:
         dict(reading.sources),
         reading.template,
         reading.readable,
+        missing_keys=frozenset(reading.missing_keys),
     )
-    result.sources["__missing__"] = sorted(reading.missing_keys)
     return result
 
 
@@ -155,7 +158,7 @@ def read_json(data: bytes, name: str, form: Form) -> FileResult:
             [make_finding("F11", file=name, line=1, column=1, detail="not an object")],
             readable=False,
         )
-    result = FileResult(name, "json", values=flatten(form, doc), raw={"__doc__": doc})
+    result = FileResult(name, "json", values=flatten(form, doc), input_document=doc)
     result.template = {"form": str(doc.get("form")), "form_version": str(doc.get("form_version"))}
     return result
 
@@ -166,19 +169,12 @@ def _not_json(name: str) -> None:
 
 
 def read_published(data: bytes, name: str, form: Form) -> FileResult:
-    try:
-        from xlcheck.importers import import_report
-    except ImportError:
-        return FileResult(
-            name,
-            "import",
-            [make_finding("F14", file=name, detail=Path(name).suffix)],
-            readable=False,
-        )
+    from xlcheck.importers import import_report
+
     imported = import_report(data, name, form)
     result = FileResult(name, "import", list(imported.findings), flatten(form, imported.doc))
-    result.raw = {"__labels__": tuple(imported.labels_seen)}
-    result.sources = {r.key: r for r in imported.readings if getattr(r, "key", None)}
+    result.labels_seen = tuple(imported.labels_seen)
+    result.sources = {r.key: r for r in imported.readings if r.key}
     return result
 
 
@@ -190,15 +186,14 @@ def validate(
 ) -> list[Finding]:
     """Reading findings + field checks + rules (+ culprit) + schema, deduplicated and in sheet order."""
     values = result.values
-    labels = tuple(result.raw.get("__labels__", ()))
-    rules = check_rules(form, values, previous, labels)
+    rules = check_rules(form, values, previous, result.labels_seen)
     if any(f.is_error and _is_linear(form, f) for f in rules):
         culprit = find_culprit(form, values, totals_are_formulas=result.kind == "xlsx")
         rules = annotate(form, rules, culprit, located=result.kind == "xlsx")
     findings = [*result.findings, *check_fields(form, values), *rules]
-    doc = result.raw["__doc__"] if result.kind == "json" else nest(form, values)
+    doc = result.input_document if result.input_document is not None else nest(form, values)
     findings += check_schema(form, doc)
-    findings = _dedupe(findings, set(result.sources.get("__missing__", [])), form)
+    findings = _dedupe(findings, result.missing_keys, form)
     if result.kind != "xlsx":
         findings = [_unlocated(f) for f in findings]
     return sort_findings(form, findings)
@@ -208,7 +203,7 @@ def _is_linear(form: Form, finding: Finding) -> bool:
     return any(r.id == finding.rule and r.kind in LINEAR_KINDS for r in form.rules)
 
 
-def _dedupe(findings: list[Finding], missing: set[str], form: Form) -> list[Finding]:
+def _dedupe(findings: list[Finding], missing: frozenset[str], form: Form) -> list[Finding]:
     """One value problem per cell: reading and rule findings win over the schema's."""
     taken = {f.pointer for f in findings if f.pointer and not f.code.startswith("J")}
     missing_pointers = {form.fields[k].pointer for k in missing if k in form.fields}

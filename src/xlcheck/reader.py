@@ -90,9 +90,9 @@ def _read_package(package: XlsxPackage, form: Form, name: str, reading: Reading)
     reading.findings.extend(_layout_changed(form, reading.template))
     sheet_names = _match_sheets(form, package, reading)
     places = _locate_fields(form, package, sheet_names, reading)
-    cells = _read_cells(package, places)
+    cells, unprotected = _read_cells(package, places)
     _take_values(form, places, cells, reading)
-    _workbook_findings(package, sheet_names, reading)
+    _workbook_findings(package, unprotected, reading)
 
 
 # ---- which template is this ---------------------------------------------------------------------
@@ -217,11 +217,15 @@ def _locate_fields(
     return places
 
 
-def _read_cells(package: XlsxPackage, places: list[_Place]) -> dict[tuple[str, str], RawCell]:
+def _read_cells(
+    package: XlsxPackage, places: list[_Place]
+) -> tuple[dict[tuple[str, str], RawCell], list[str]]:
+    """The cells at the places, and the names of the sheets read that are not protected."""
     by_sheet: dict[str, list[str]] = {}
     for place in places:
         by_sheet.setdefault(place.sheet, []).append(place.cell)
     cells: dict[tuple[str, str], RawCell] = {}
+    unprotected: list[str] = []
     for sheet, refs in by_sheet.items():
         last_row = max(parse_cell(r)[0] for r in refs)
         try:
@@ -229,13 +233,9 @@ def _read_cells(package: XlsxPackage, places: list[_Place]) -> dict[tuple[str, s
         except KeyError:
             continue
         cells.update({(sheet, ref): cell for ref, cell in data.cells.items()})
-        _sheet_protection(package, sheet, data.protected)
-    return cells
-
-
-def _sheet_protection(package: XlsxPackage, sheet: str, protected: bool) -> None:
-    if not protected:
-        package._cache.setdefault("unprotected", []).append(sheet)
+        if not data.protected:
+            unprotected.append(sheet)
+    return cells, unprotected
 
 
 # ---- values -------------------------------------------------------------------------------------
@@ -291,10 +291,8 @@ def _recompute_totals(
             )
 
 
-def _workbook_findings(
-    package: XlsxPackage, sheet_names: Mapping[str, str | None], reading: Reading
-) -> None:
-    for sheet in package._cache.get("unprotected", []):
+def _workbook_findings(package: XlsxPackage, unprotected: list[str], reading: Reading) -> None:
+    for sheet in unprotected:
         reading.findings.append(make_finding("S06", name=sheet))
     if not package.workbook_protected:
         reading.findings.append(make_finding("S07"))
