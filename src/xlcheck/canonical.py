@@ -16,10 +16,6 @@ def key_to_pointer(key: str) -> str:
     return "/" + key.replace(".", "/")
 
 
-def pointer_to_key(pointer: str) -> str:
-    return pointer.strip("/").replace("/", ".")
-
-
 def nest(form: Form, flat: Mapping[str, Any]) -> dict[str, Any]:
     """Flat values -> canonical document, in the form's field order (deterministic)."""
     doc: dict[str, Any] = {"form": form.id, "form_version": form.form_version}

@@ -56,19 +56,16 @@ def batch(
         report = run_batch(options, progress=_progress_bar() if sys.stderr.isatty() else None)
     except BatchError as exc:
         fail(str(exc))
-    click.echo(report.summary_text(lang) if hasattr(report, "summary_text") else str(report))
+    click.echo(report.summary_text(lang))
     sys.exit(report.exit_code)
 
 
 def _progress_bar() -> Callable[[int, int], None]:
-    state: dict[str, object] = {}
-
     def update(done: int, total: int) -> None:
         width = 30
         filled = int(width * done / max(total, 1))
         click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", nl=False, err=True)
         if done >= total:
             click.echo("", err=True)
-        state["done"] = done
 
     return update

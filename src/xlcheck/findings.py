@@ -5,7 +5,7 @@ Findings are data. Exceptions mean the tool itself failed; a bad workbook yields
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from xlcheck.form.model import Lang, Severity, Text
@@ -56,9 +56,6 @@ class Finding:
 
     def text(self, lang: Lang = "zh") -> str:
         return self.message.get(lang)
-
-    def located(self, sheet: str | None, cell: str | None) -> Finding:
-        return replace(self, sheet=sheet, cell=cell)
 
     def to_dict(self, lang: Lang = "zh") -> dict[str, Any]:
         """The machine form used by `--format json` and summary.json."""

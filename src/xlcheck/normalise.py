@@ -26,10 +26,6 @@ class Normalised(NamedTuple):
     value: Any
     steps: tuple[str, ...] = ()  # what was done, e.g. ("fullwidth", "thousands_separator")
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.steps)
-
 
 def normalise(f: Field, raw: Any) -> Normalised:
     if f.is_numeric:

@@ -65,11 +65,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def write_atomic(
-    dest: Path, write: Callable[[BinaryIO], None], *, protect: Mapping[Path, Any] = {}
+    dest: Path, write: Callable[[BinaryIO], None], *, protect: Mapping[Path, Any] | None = None
 ) -> None:
     """Write through a temporary file in the same folder, then rename; never onto a protected input."""
     dest = Path(dest)
-    if any(_same_file(dest, p) for p in protect):
+    if any(_same_file(dest, p) for p in protect or {}):
         raise OutputError(f"输出会覆盖输入文件，已停止 / refusing to overwrite the input: {dest}")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
