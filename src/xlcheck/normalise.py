@@ -28,6 +28,8 @@ class Normalised(NamedTuple):
 
 
 def normalise(f: Field, raw: Any) -> Normalised:
+    if type(raw) is int and f.is_numeric:  # the common case, decided before any other test
+        return Normalised(raw)
     if f.is_numeric:
         return normalise_number(raw, amount=f.type == "amount")
     if f.type == "year":

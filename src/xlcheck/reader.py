@@ -179,8 +179,9 @@ def _renamed(present: list[str], extras: list[str], position: int) -> str | None
     return None
 
 
-@dataclass(frozen=True)
-class _Place:
+class _Place(NamedTuple):
+    """Where a field is read (one per field per workbook: a NamedTuple, cheaper to build)."""
+
     key: str
     sheet: str
     cell: str

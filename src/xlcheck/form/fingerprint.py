@@ -12,7 +12,17 @@ from xlcheck.form.model import Form
 
 
 def layout_fingerprint(form: Form) -> str:
-    """16 hex digits over sheet names, labels, and each field's key, cell, type and formula rule."""
+    """16 hex digits over sheet names, labels, and each field's key, cell, type and formula rule.
+
+    Worked out once per form: the reader compares it with every workbook's.
+    """
+    if "layout_fingerprint" not in form.memo:
+        form.memo["layout_fingerprint"] = _fingerprint(form)
+    found: str = form.memo["layout_fingerprint"]
+    return found
+
+
+def _fingerprint(form: Form) -> str:
     layout = [
         [
             sheet.name,
