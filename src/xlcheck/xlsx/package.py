@@ -76,7 +76,6 @@ class XlsxPackage:
     external_links: list[str]
     external_link_targets: dict[str, list[str]]
     custom_properties: dict[str, str]
-    core_properties: CoreProperties
     app_name: str | None
     member_names: tuple[str, ...]
     workbook_part: str
@@ -84,6 +83,12 @@ class XlsxPackage:
     limits: Limits
     _parts: _Parts = field(repr=False, compare=False)
     _cache: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def core_properties(self) -> CoreProperties:
+        """Read on demand: no check needs them, and every part parsed costs a workbook ~70 µs."""
+        with corrupt_on_error("package"):
+            return _core(self._parts.rels(""), self._parts)
 
     def sheet(self, name: str) -> SheetInfo:
         """The sheet by exact name, else case-insensitively (as Excel compares); KeyError."""
@@ -180,7 +185,6 @@ def _read_package(parts: _Parts, deadline: Deadline) -> XlsxPackage:
         external_links=sorted(links),
         external_link_targets=links,
         custom_properties=_custom(package_rels, parts),
-        core_properties=_core(package_rels, parts),
         app_name=_app_name(package_rels, parts),
         member_names=tuple(parts.archive.namelist()),
         workbook_part=workbook_part,
