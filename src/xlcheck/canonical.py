@@ -19,15 +19,25 @@ def key_to_pointer(key: str) -> str:
 def nest(form: Form, flat: Mapping[str, Any]) -> dict[str, Any]:
     """Flat values -> canonical document, in the form's field order (deterministic)."""
     doc: dict[str, Any] = {"form": form.id, "form_version": form.form_version}
-    for f in form.document_fields():
-        if f.key not in flat:
+    for key, parents, leaf in _paths(form):
+        if key not in flat:
             continue
         node = doc
-        *parents, leaf = f.key.split(".")
         for part in parents:
             node = node.setdefault(part, {})
-        node[leaf] = flat[f.key]
+        node[leaf] = flat[key]
     return doc
+
+
+def _paths(form: Form) -> list[tuple[str, tuple[str, ...], str]]:
+    """(key, parent names, leaf name) of every document field, split once per form."""
+    if "document_paths" not in form.memo:
+        form.memo["document_paths"] = [
+            (f.key, tuple(f.key.split(".")[:-1]), f.key.rpartition(".")[2])
+            for f in form.document_fields()
+        ]
+    paths: list[tuple[str, tuple[str, ...], str]] = form.memo["document_paths"]
+    return paths
 
 
 def flatten(form: Form, doc: Mapping[str, Any]) -> dict[str, Any]:

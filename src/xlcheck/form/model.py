@@ -58,14 +58,15 @@ class Field:
     merge: str | None = None
     computed_by: str | None = None  # id of the rule instance whose formula computes this cell
     heading: str | None = None
+    # Derived from type; a plain attribute because the reader asks it several times per cell.
+    is_numeric: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_numeric", self.type in NUMERIC_TYPES)
 
     @property
     def pointer(self) -> str:
         return "/" + self.key.replace(".", "/")
-
-    @property
-    def is_numeric(self) -> bool:
-        return self.type in NUMERIC_TYPES
 
     @property
     def is_input(self) -> bool:
