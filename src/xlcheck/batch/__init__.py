@@ -18,6 +18,7 @@ from xlcheck import __version__
 from xlcheck.form.model import Form, Lang
 from xlcheck.outputs import OutputError, write_atomic
 
+from .aggregate import Aggregate
 from .collect import Spool, collect, make_runner
 from .finish import FAILED, PASSED, STATUSES, SUPERSEDED, UNREADABLE, Plan, run_finish
 from .offices import read_roster, roster_keys
@@ -106,7 +107,7 @@ def run_batch(
     remember = state.remember if state is not None else None  # only a re-run state needs them
     try:
         with tempfile.TemporaryFile(dir=out_dir, prefix=".xlcheck-spool-") as scratch:
-            spool = Spool(scratch)
+            spool = Spool(scratch, Aggregate(form))
             try:
                 reused = collect(options.inputs, spool, remember, lookup, runner, progress, out_dir)
                 _write_summaries(plan, spool)

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from xlcheck.inbox import Skipped, Submission, gather
 
+from .aggregate import Aggregate
 from .pool import Result, chunked, run_pool
 from .worker import Job, Settings, unreadable_outcome
 
@@ -55,12 +56,16 @@ NO_TIME = -1e300  # sorts before every real time (SQLite has no -inf literal to 
 class Spool:
     """Records appended as JSON lines to a scratch file, read back by offset.
 
+    Each record's line is followed by a line with its values (a few hundred cells), which the
+    finishing pass decodes only when it needs them (changed cells, a superseded valid report).
     The index lives in a private, temporary on-disk SQLite database (sqlite3.connect("")), so
-    the parent's memory does not grow with the number of submissions.
+    the parent's memory does not grow with the number of submissions. `total` is the running
+    county total of the valid reports spooled so far (see collect).
     """
 
-    def __init__(self, fh: IO[bytes]) -> None:
+    def __init__(self, fh: IO[bytes], total: Aggregate) -> None:
         self.fh = fh
+        self.total = total
         self.skipped: list[dict[str, Any]] = []
         self.db = sqlite3.connect("")
         self.db.execute(
@@ -69,9 +74,9 @@ class Spool:
         )
         self.db.execute("CREATE INDEX by_office ON entry (office_key, at, seq)")
 
-    def append(self, record: dict[str, Any]) -> None:
+    def append(self, record: dict[str, Any], values: dict[str, Any]) -> None:
         offset = self.fh.tell()
-        self.fh.write(json.dumps(record, ensure_ascii=False, default=str).encode("utf-8") + b"\n")
+        self.fh.write(_json_line(record) + _json_line(values))
         outcome = record["outcome"]
         key = outcome["office_key"] if outcome["readable"] else None
         when = record["when"] if math.isfinite(record["when"]) else NO_TIME
@@ -101,12 +106,24 @@ class Spool:
             yield Entry(seq, offset, None, office, NO_TIME), False
 
     def read(self, entry: Entry) -> dict[str, Any]:
+        """The record (envelope and outcome) without its values."""
         self.fh.seek(entry.offset)
         record: dict[str, Any] = json.loads(self.fh.readline())
         return record
 
+    def values(self, entry: Entry) -> dict[str, Any]:
+        """The values of a record: the line after it."""
+        self.fh.seek(entry.offset)
+        self.fh.readline()
+        values: dict[str, Any] = json.loads(self.fh.readline())
+        return values
+
     def close(self) -> None:
         self.db.close()
+
+
+def _json_line(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False, default=str).encode("utf-8") + b"\n"
 
 
 def envelope(seq: int, item: Submission | Skipped) -> dict[str, Any]:
@@ -157,7 +174,11 @@ def collect(
 
     def finish(seq: int, outcome: dict[str, Any], values: dict[str, Any]) -> None:
         record = envelopes.pop(seq)
-        spool.append({**record, "outcome": outcome, "values": values})
+        spool.append({**record, "outcome": outcome}, values)
+        # Summed now, while the values are at hand, so the single-threaded finishing pass need not
+        # decode them again; it takes back the few that turn out superseded.
+        if outcome["readable"] and outcome["valid"]:
+            spool.total.add(values)
         if remember is not None and outcome.get("sha256") and not outcome.get("transient"):
             remember(outcome["sha256"], outcome)
         counter["done"] += 1

@@ -12,8 +12,8 @@ from typing import IO, Any
 
 from xlcheck.form.model import Form
 
-from .aggregate import Aggregate, check_aggregate
-from .collect import Spool
+from .aggregate import check_aggregate
+from .collect import NO_TIME, Entry, Spool
 from .offices import missing_offices, safe_filename
 from .place import place_outputs
 from .state import State
@@ -60,14 +60,12 @@ def run_finish(plan: Plan, spool: Spool, json_fh: IO[bytes], xlsx_fh: IO[bytes])
     plan.folders = spool.db
     book = SummaryBook(xlsx_fh)
     summary = SummaryJson(json_fh, {"form": plan.form.id, "form_version": plan.form.form_version})
-    total = Aggregate(plan.form)
-    for row, values in rows_of(plan, spool):
-        if row["status"] == PASSED:
-            total.add(values)
+    for row in rows_of(plan, spool):
         book.add_row({**row, "changed": _changed_refs(row.get("changed"))})
         summary.add_row(row)
         if len(plan.rows) < REPORT_ROWS:  # the full list is in summary.json; memory stays flat
             plan.rows.append(_slim(row))
+    total = spool.total  # every valid report, less the superseded ones (rows_of): the passed ones
     totals = total.values()
     failures = check_aggregate(plan.form, totals)
     missing = missing_offices(plan.roster, plan.reported) if plan.roster is not None else None
@@ -75,17 +73,29 @@ def run_finish(plan: Plan, spool: Spool, json_fh: IO[bytes], xlsx_fh: IO[bytes])
     summary.finish(_tail(plan, totals, failures, total.count, missing, spool.skipped))
 
 
-def rows_of(plan: Plan, spool: Spool) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """(row, values) in order; changed cells against the same office's previous submission."""
-    previous: tuple[str | None, dict[str, Any] | None] = (None, None)
+def rows_of(plan: Plan, spool: Spool) -> Iterator[dict[str, Any]]:
+    """Rows in order; changed cells against the same office's previous submission.
+
+    Collect added every valid report to the county total; a superseded one is taken back here.
+    Values are decoded only for those and for offices that sent more than one submission.
+    """
+    previous = Entry(-1, -1, None, None, NO_TIME)  # no office: matches none
+    previous_values: dict[str, Any] | None = None  # when decoded
     for entry, current in spool.ordered():
         record = spool.read(entry)
-        values = record.pop("values")
         row = make_row(plan, record, current)
-        if entry.office_key is not None and previous[0] == entry.office_key:
-            row["changed"] = changed_cells(plan.form, previous[1] or {}, values)
-        previous = (entry.office_key, values)
-        yield row, values
+        values = None
+        if entry.office_key is not None and entry.office_key == previous.office_key:
+            if previous_values is None:
+                previous_values = spool.values(previous)
+            values = spool.values(entry)
+            row["changed"] = changed_cells(plan.form, previous_values, values)
+        if row["status"] == SUPERSEDED and record["outcome"]["valid"]:
+            if values is None:
+                values = spool.values(entry)
+            spool.total.remove(values)
+        previous, previous_values = entry, values
+        yield row
 
 
 def make_row(plan: Plan, record: dict[str, Any], current: bool) -> dict[str, Any]:
