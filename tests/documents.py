@@ -9,8 +9,14 @@ from xlcheck.canonical import nest
 from xlcheck.checks.derive import recompute
 from xlcheck.form import Form
 
-APPLICANTS = ["natural_person", "commercial_enterprise", "research_institution",
-              "social_welfare_organization", "legal_service_agency", "other_organization"]
+APPLICANTS = [
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "social_welfare_organization",
+    "legal_service_agency",
+    "other_organization",
+]
 
 TEXTS = {
     "overview.intro": "2024 年，本机关认真贯彻《中华人民共和国政府信息公开条例》。\n全年收到政府信息公开申请 {new} 件。",
@@ -24,7 +30,9 @@ TEXTS = {
 }
 
 
-def valid_values(form: Form, seed: int = 0, *, tier: str = "county", scale: int = 5) -> dict[str, Any]:
+def valid_values(
+    form: Form, seed: int = 0, *, tier: str = "county", scale: int = 5
+) -> dict[str, Any]:
     """Flat values satisfying R1-R6 and W-rules that need no previous year (text mentions, W1)."""
     rng = random.Random(seed)
     values: dict[str, Any] = {k: 0 for k, f in form.fields.items() if f.is_numeric}
@@ -33,7 +41,11 @@ def valid_values(form: Form, seed: int = 0, *, tier: str = "county", scale: int 
             values[key] = rng.randint(0, scale) if rng.random() < 0.6 else 0
     values["applications.handled.other.fee_unpaid.natural_person"] = 0
     for col in APPLICANTS:
-        handled = sum(v for k, v in values.items() if k.startswith("applications.handled.") and k.endswith("." + col))
+        handled = sum(
+            v
+            for k, v in values.items()
+            if k.startswith("applications.handled.") and k.endswith("." + col)
+        )
         forward = rng.randint(0, 2)
         over = rng.randint(0, min(handled + forward, 2))
         values[f"applications.carried_over.{col}"] = over
@@ -45,21 +57,31 @@ def valid_values(form: Form, seed: int = 0, *, tier: str = "county", scale: int 
     for block in ("review", "litigation_direct", "litigation_after_review"):
         for res in ("upheld", "corrected", "other", "pending"):
             values[f"review_litigation.{block}.{res}"] = rng.randint(0, 3)
-    for doc in ("normative_documents",) + (() if tier in ("county", "township") else ("regulations",)):
+    for doc in ("normative_documents",) + (
+        () if tier in ("county", "township") else ("regulations",)
+    ):
         made, repealed = rng.randint(0, 9), rng.randint(0, 3)
         values[f"proactive.{doc}.made"] = made
         values[f"proactive.{doc}.repealed"] = repealed
         values[f"proactive.{doc}.in_force"] = made - repealed + rng.randint(repealed, 40)
-    values.update({"proactive.licensing": rng.randint(0, 500), "proactive.punishment": rng.randint(0, 80),
-                   "proactive.enforcement": rng.randint(0, 10),
-                   "proactive.fees_wan_yuan": round(rng.uniform(0, 50), 6)})
+    values.update(
+        {
+            "proactive.licensing": rng.randint(0, 500),
+            "proactive.punishment": rng.randint(0, 80),
+            "proactive.enforcement": rng.randint(0, 10),
+            "proactive.fees_wan_yuan": round(rng.uniform(0, 50), 6),
+        }
+    )
     values = recompute(form, values)
-    values.update({
-        "agency.name": "某某县市场监督管理局" if tier != "township" else "古庄店镇人民政府",
-        "agency.credit_code": "11411700MB1234567X" if rng.random() < 0.5 else None,
-        "agency.kind": "department" if tier != "township" else "government",
-        "agency.tier": tier, "year": 2024,
-    })
+    values.update(
+        {
+            "agency.name": "某某县市场监督管理局" if tier != "township" else "古庄店镇人民政府",
+            "agency.credit_code": "11411700MB1234567X" if rng.random() < 0.5 else None,
+            "agency.kind": "department" if tier != "township" else "government",
+            "agency.tier": tier,
+            "year": 2024,
+        }
+    )
     for key, text in TEXTS.items():
         values[key] = text.replace("{new}", str(values["applications.new.total"]))
     return values

@@ -172,7 +172,9 @@ def test_summary_workbook(batch: dict[str, Any]) -> None:
     assert "勾稽关系（合计数）：全部成立" in texts and "申请人情况" in texts
     assert any(str(m).startswith("A") for m in totals.merged_cells.ranges)
     # table 三 keeps the official merges, shifted down to where the table starts on the sheet
-    top = next(r for r in totals.iter_rows() if r[0].value == "三、收到和处理政府信息公开申请情况")[0].row
+    top = next(r for r in totals.iter_rows() if r[0].value == "三、收到和处理政府信息公开申请情况")[
+        0
+    ].row
     merges = {str(m) for m in totals.merged_cells.ranges}
     for official in ("A1:C3", "D1:J1", "A6:A27", "B8:B15", "B27:C27", "A28:C28"):
         (first, last) = official.split(":")

@@ -41,10 +41,16 @@ def hostile_files(form: Form, good: Path, folder: Path) -> dict[str, tuple[Path,
     return {
         "legacy_xls": (build_ole(folder / "老格式.xlsx", ["Workbook"]), "F03"),
         "wps_et": (build_ole(folder / "报表.et", ["Workbook"]), "F03"),
-        "encrypted": (build_ole(folder / "加密.xlsx", ["EncryptionInfo", "EncryptedPackage"]), "F04"),
+        "encrypted": (
+            build_ole(folder / "加密.xlsx", ["EncryptionInfo", "EncryptedPackage"]),
+            "F04",
+        ),
         "ods": (build_ods(folder / "报表.ods"), "F05"),
         "zip_bomb": (declare_huge_size(good, folder / "bomb.xlsx", T3_PART, 3 * 2**30), "F07"),
-        "billion_laughs": (rewrite_zip(good, folder / "laughs.xlsx", {"xl/sharedStrings.xml": BILLION_LAUGHS}), "F08"),
+        "billion_laughs": (
+            rewrite_zip(good, folder / "laughs.xlsx", {"xl/sharedStrings.xml": BILLION_LAUGHS}),
+            "F08",
+        ),
         "truncated": (_truncated(good, folder / "半截.xlsx"), "F06"),
     }
 
@@ -54,8 +60,12 @@ def _truncated(good: Path, target: Path) -> Path:
     return target
 
 
-@pytest.mark.parametrize("name", ["legacy_xls", "wps_et", "encrypted", "ods", "zip_bomb", "billion_laughs", "truncated"])
-def test_each_hostile_file_gets_one_located_line(form: Form, filled: Path, tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize(
+    "name", ["legacy_xls", "wps_et", "encrypted", "ods", "zip_bomb", "billion_laughs", "truncated"]
+)
+def test_each_hostile_file_gets_one_located_line(
+    form: Form, filled: Path, tmp_path: Path, name: str
+) -> None:
     path, code = hostile_files(form, filled, tmp_path)[name]
     before = sha256(path)
     result = check_path(path, form)
@@ -64,30 +74,50 @@ def test_each_hostile_file_gets_one_located_line(form: Form, filled: Path, tmp_p
     assert sha256(path) == before
 
 
-def test_macros_and_external_links_are_reported_not_run(form: Form, filled: Path, tmp_path: Path) -> None:
-    path = rewrite_zip(filled, tmp_path / "macro.xlsx", {
-        "xl/vbaProject.bin": b"\xd0\xcf\x11\xe0not really",
-        "xl/externalLinks/externalLink1.xml": b'<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>',
-    })
+def test_macros_and_external_links_are_reported_not_run(
+    form: Form, filled: Path, tmp_path: Path
+) -> None:
+    path = rewrite_zip(
+        filled,
+        tmp_path / "macro.xlsx",
+        {
+            "xl/vbaProject.bin": b"\xd0\xcf\x11\xe0not really",
+            "xl/externalLinks/externalLink1.xml": b'<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>',
+        },
+    )
     result = check_path(path, form)
     assert {"S09", "S08"} <= {f.code for f in result.findings} and result.valid
 
 
-def test_a_million_rows_below_the_template_cost_little(form: Form, filled: Path, tmp_path: Path) -> None:
+def test_a_million_rows_below_the_template_cost_little(
+    form: Form, filled: Path, tmp_path: Path
+) -> None:
     original = read_member(filled, T3_PART)
-    path = rewrite_zip(filled, tmp_path / "junk.xlsx", {T3_PART: sheet_with_junk_rows(original, 100, 1_000_000)})
+    path = rewrite_zip(
+        filled, tmp_path / "junk.xlsx", {T3_PART: sheet_with_junk_rows(original, 100, 1_000_000)}
+    )
     start, peak_before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result = check_path(path, form)
-    assert result.valid and result.values["applications.new.natural_person"] == valid_values(form, 1)["applications.new.natural_person"]
+    assert (
+        result.valid
+        and result.values["applications.new.natural_person"]
+        == valid_values(form, 1)["applications.new.natural_person"]
+    )
     # generous bounds: the streaming reader stops after the template's last row
     assert time.perf_counter() - start < 5
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 200_000  # KiB
 
 
-def test_cli_gives_exit_1_and_no_traceback_for_a_batch_of_bad_files(form: Form, filled: Path, tmp_path: Path) -> None:
+def test_cli_gives_exit_1_and_no_traceback_for_a_batch_of_bad_files(
+    form: Form, filled: Path, tmp_path: Path
+) -> None:
     files = [p for p, _ in hostile_files(form, filled, tmp_path).values()]
-    run = subprocess.run([sys.executable, "-m", "xlcheck", "check", *map(str, files), str(filled)],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "xlcheck", "check", *map(str, files), str(filled)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 1
     assert "Traceback" not in run.stdout + run.stderr
     assert run.stdout.count(" — 无法读取（") == len(files) and "✓" in run.stdout
@@ -135,7 +165,9 @@ def test_json_that_python_would_accept_but_json_does_not(form: Form) -> None:
     for constant in ("NaN", "Infinity", "-Infinity"):
         bad = text.replace('"fees_wan_yuan": ', f'"fees_wan_yuan": {constant}, "x": ', 1)
         result = check_bytes(bad.encode(), "n.json", form)
-        assert [f.code for f in result.findings] == ["F11"] and constant.strip("-") in result.findings[0].text()
+        assert [f.code for f in result.findings] == ["F11"] and constant.strip(
+            "-"
+        ) in result.findings[0].text()
     huge = text.replace('"licensing": ', '"licensing": 1e400, "x": ', 1)
     codes = {(f.code, f.pointer) for f in check_bytes(huge.encode(), "h.json", form).findings}
     assert ("V02", "/proactive/licensing") in codes
@@ -143,4 +175,6 @@ def test_json_that_python_would_accept_but_json_does_not(form: Form) -> None:
     assert [f.code for f in check_bytes(deep, "d.json", form).findings] == ["F11"]
     listed = jsonlib.loads(text)
     listed["agency"]["tier"] = ["county"]
-    assert "/agency/tier" in {f.pointer for f in check_bytes(jsonlib.dumps(listed).encode(), "l.json", form).findings}
+    assert "/agency/tier" in {
+        f.pointer for f in check_bytes(jsonlib.dumps(listed).encode(), "l.json", form).findings
+    }

@@ -13,14 +13,18 @@ from xlcheck.check import check_path
 from xlcheck.form import Form
 from xlcheck.xlsxout import write_template
 
-pytestmark = [pytest.mark.libreoffice,
-              pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")]
+pytestmark = [
+    pytest.mark.libreoffice,
+    pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed"),
+]
 
 
 def test_a_template_resaved_by_libreoffice_checks_the_same(form: Form, tmp_path: Path) -> None:
     values = valid_values(form, 21)
     full_width = str.maketrans("0123456789", "０１２３４５６７８９")
-    values["applications.new.commercial_enterprise"] = str(values["applications.new.commercial_enterprise"]).translate(full_width)
+    values["applications.new.commercial_enterprise"] = str(
+        values["applications.new.commercial_enterprise"]
+    ).translate(full_width)
     source = tmp_path / "filled.xlsx"
     write_template(form, source, values=values)
     saved = recalc_and_resave(source, tmp_path / "resaved.xlsx")
@@ -36,7 +40,9 @@ def test_a_template_resaved_by_libreoffice_checks_the_same(form: Form, tmp_path:
     assert found == {("S07", None), ("V12", "E4"), ("S12", "J4")}
 
 
-def test_an_unbalanced_column_resaved_by_libreoffice_is_found_at_its_cell(form: Form, tmp_path: Path) -> None:
+def test_an_unbalanced_column_resaved_by_libreoffice_is_found_at_its_cell(
+    form: Form, tmp_path: Path
+) -> None:
     values = valid_values(form, 22)
     values["applications.handled.not_processed.repeated.research_institution"] += 2
     source = tmp_path / "bad.xlsx"
@@ -45,4 +51,6 @@ def test_an_unbalanced_column_resaved_by_libreoffice_is_found_at_its_cell(form: 
     result = check_path(saved, form)
     r1 = {(f.rule, f.cell) for f in result.findings if f.rule == "R1"}
     assert r1 == {("R1", "F4"), ("R1", "J4")}
-    assert not any(f.code == "S12" for f in result.findings)  # LibreOffice's recalculated totals agree
+    assert not any(
+        f.code == "S12" for f in result.findings
+    )  # LibreOffice's recalculated totals agree

@@ -102,16 +102,24 @@ def test_names_lost_fall_back_to_template_cells(form: Form, tmp_path: Path) -> N
     book.save(path)
     result = check_path(path, form)
     assert "S11" in {f.code for f in result.findings}
-    assert result.values["applications.new.natural_person"] == valid_values(form, 9)["applications.new.natural_person"]
+    assert (
+        result.values["applications.new.natural_person"]
+        == valid_values(form, 9)["applications.new.natural_person"]
+    )
 
 
-@pytest.mark.parametrize(("payload", "code"), [
-    (b"", "F13"),
-    (b"%PDF-1.4 not a workbook", "F02"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "F03"),
-    (b"PK\x03\x04truncated", "F06"),
-])
-def test_unreadable_files_get_one_clear_finding(form: Form, tmp_path: Path, payload: bytes, code: str) -> None:
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        (b"", "F13"),
+        (b"%PDF-1.4 not a workbook", "F02"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "F03"),
+        (b"PK\x03\x04truncated", "F06"),
+    ],
+)
+def test_unreadable_files_get_one_clear_finding(
+    form: Form, tmp_path: Path, payload: bytes, code: str
+) -> None:
     path = tmp_path / "bad.xlsx"
     path.write_bytes(payload)
     before = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -128,7 +136,9 @@ def test_doctype_in_a_sheet_is_refused(form: Form) -> None:
         for info in source.infolist():
             data = source.read(info)
             if info.filename == "xl/worksheets/sheet3.xml":
-                data = data.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>', 1)
+                data = data.replace(
+                    b"?>", b'?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>', 1
+                )
             target.writestr(info, data)
     result = check_bytes(out.getvalue(), "xxe.xlsx", form)
     assert [f.code for f in result.findings] == ["F08"]
@@ -155,7 +165,9 @@ def test_json_input_findings_point_to_json_pointers(form: Form) -> None:
 
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10_000), pick=st.integers(0, 10_000), delta=st.integers(1, 9))
-def test_properties_valid_documents_pass_and_one_changed_cell_is_found(seed: int, pick: int, delta: int) -> None:
+def test_properties_valid_documents_pass_and_one_changed_cell_is_found(
+    seed: int, pick: int, delta: int
+) -> None:
     form = load_form()
     values = valid_values(form, seed)
     data = workbook(form, values)
@@ -183,7 +195,9 @@ def inputs_behind(form: Form, finding) -> set[str]:
 
 
 PROSE = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029\x85")
+    alphabet=st.characters(
+        blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029\x85"
+    )
     | st.just("\n"),
     max_size=60,
 ).map(str.strip)
@@ -191,11 +205,18 @@ PROSE = st.text(
 
 @settings(max_examples=int(os.environ.get("XLCHECK_EXAMPLES", "15")), deadline=None)
 @given(seed=st.integers(0, 10_000), intro=PROSE, other=PROSE, name=PROSE.filter(bool))
-def test_property_fill_check_convert_gives_back_the_document(seed: int, intro: str, other: str, name: str) -> None:
+def test_property_fill_check_convert_gives_back_the_document(
+    seed: int, intro: str, other: str, name: str
+) -> None:
     from xlcheck.outputs import canonical_document
 
     form = load_form()
-    values = {**valid_values(form, seed), "overview.intro": intro, "other_matters": other, "agency.name": name[:100]}
+    values = {
+        **valid_values(form, seed),
+        "overview.intro": intro,
+        "other_matters": other,
+        "agency.name": name[:100],
+    }
     result = check_bytes(workbook(form, values), "r.xlsx", form)
     converted = canonical_document(form, result)
     converted.pop("provenance")
@@ -215,8 +236,13 @@ def test_template_identity_lost_or_altered_is_said(form: Form, tmp_path: Path) -
                 target.writestr(info, change(info.filename, source.read(info)))
         return out.getvalue()
 
-    altered = rewrite(lambda name, body: body.replace(layout_fingerprint(form).encode(), b"0123456789abcdef")
-                      if name == "docProps/custom.xml" else body)
+    altered = rewrite(
+        lambda name, body: (
+            body.replace(layout_fingerprint(form).encode(), b"0123456789abcdef")
+            if name == "docProps/custom.xml"
+            else body
+        )
+    )
     result = check_bytes(altered, "altered.xlsx", form)
     assert result.valid and {f.code for f in result.findings} == {"S14"}
     book = openpyxl.load_workbook(io.BytesIO(data))
@@ -226,7 +252,9 @@ def test_template_identity_lost_or_altered_is_said(form: Form, tmp_path: Path) -
     book.save(stripped)
     result = check_bytes(stripped.getvalue(), "stripped.xlsx", form)
     assert result.readable and "S15" in {f.code for f in result.findings}
-    assert result.values["applications.new.total"] == valid_values(form, 13)["applications.new.total"]
+    assert (
+        result.values["applications.new.total"] == valid_values(form, 13)["applications.new.total"]
+    )
 
 
 def test_culprit_in_a_workbook_where_totals_are_formulas(form: Form) -> None:

@@ -17,13 +17,22 @@ EXAMPLES = Path(__file__).parents[1] / "examples"
 
 
 def xlcheck(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "xlcheck", *args], capture_output=True, text=True,
-                          timeout=180, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "xlcheck", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=cwd,
+    )
 
 
 def test_usage_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     run = xlcheck("check", "--bogus")
-    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and "--bogus" in run.stderr
+    assert (
+        run.returncode == 2
+        and len(run.stderr.strip().splitlines()) == 1
+        and "--bogus" in run.stderr
+    )
     existing = tmp_path / "模板.xlsx"
     existing.write_bytes(b"keep me")
     run = xlcheck("template", "-o", str(existing))
@@ -34,9 +43,16 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
 
 def test_template_prefill_and_force(tmp_path: Path) -> None:
     out = tmp_path / "t.xlsx"
-    assert xlcheck("template", "-o", str(out), "--agency", "古庄店镇人民政府", "--year", "2025").returncode == 0
+    assert (
+        xlcheck(
+            "template", "-o", str(out), "--agency", "古庄店镇人民政府", "--year", "2025"
+        ).returncode
+        == 0
+    )
     book = openpyxl.load_workbook(out)
-    assert book["基本信息"]["B2"].value == "古庄店镇人民政府" and book["基本信息"]["B6"].value == 2025
+    assert (
+        book["基本信息"]["B2"].value == "古庄店镇人民政府" and book["基本信息"]["B6"].value == 2025
+    )
     assert xlcheck("template", "-o", str(out), "--force").returncode == 0
 
 
@@ -51,7 +67,11 @@ def test_check_reports_in_chinese_english_and_json(tmp_path: Path) -> None:
     finding = next(f for f in report["files"][1]["findings"] if f["rule"] == "R1")
     assert finding["cell"] == "D4" and finding["pointer"] == "/applications/new/natural_person"
     assert finding["sheet"] == "三、依申请公开" and "表三「自然人」列" in finding["message"]
-    assert finding["severity"] == "error" and finding["code"] == "C02" and len(finding["operands"]) == 4
+    assert (
+        finding["severity"] == "error"
+        and finding["code"] == "C02"
+        and len(finding["operands"]) == 4
+    )
     english = xlcheck("check", str(bad), "--lang", "en")
     assert "Table 3, column “natural persons”" in english.stdout
 
@@ -78,8 +98,22 @@ def test_convert_json_is_byte_identical_and_fill_round_trips(form: Form, tmp_pat
     source = tmp_path / "报表.xlsx"
     write_template(form, source, values=valid_values(form, 12))
     for folder in ("a", "b"):
-        assert xlcheck("convert", str(source), "--to", "json", "--out-dir", str(tmp_path / folder), "--source-map").returncode == 0
-    first, second = (tmp_path / "a" / "报表.json").read_bytes(), (tmp_path / "b" / "报表.json").read_bytes()
+        assert (
+            xlcheck(
+                "convert",
+                str(source),
+                "--to",
+                "json",
+                "--out-dir",
+                str(tmp_path / folder),
+                "--source-map",
+            ).returncode
+            == 0
+        )
+    first, second = (
+        (tmp_path / "a" / "报表.json").read_bytes(),
+        (tmp_path / "b" / "报表.json").read_bytes(),
+    )
     assert first == second
     doc = json.loads(first)
     assert doc["provenance"]["validated"] is True and len(doc["provenance"]["source_sha256"]) == 64
@@ -87,9 +121,16 @@ def test_convert_json_is_byte_identical_and_fill_round_trips(form: Form, tmp_pat
     assert smap["fields"]["/applications/new/natural_person"]["cell"] == "D4"
     refilled = tmp_path / "refilled.xlsx"
     assert xlcheck("fill", str(tmp_path / "a" / "报表.json"), "-o", str(refilled)).returncode == 0
-    assert xlcheck("convert", str(refilled), "--to", "json", "--out-dir", str(tmp_path / "c")).returncode == 0
+    assert (
+        xlcheck(
+            "convert", str(refilled), "--to", "json", "--out-dir", str(tmp_path / "c")
+        ).returncode
+        == 0
+    )
     again = json.loads((tmp_path / "c" / "refilled.json").read_text("utf-8"))
-    assert {k: v for k, v in again.items() if k != "provenance"} == {k: v for k, v in doc.items() if k != "provenance"}
+    assert {k: v for k, v in again.items() if k != "provenance"} == {
+        k: v for k, v in doc.items() if k != "provenance"
+    }
 
 
 def test_fill_carries_last_years_forward(form: Form, tmp_path: Path) -> None:
@@ -98,9 +139,22 @@ def test_fill_carries_last_years_forward(form: Form, tmp_path: Path) -> None:
     (tmp_path / "last.json").write_text(json.dumps(last, ensure_ascii=False), "utf-8")
     (tmp_path / "this.json").write_text(json.dumps(this, ensure_ascii=False), "utf-8")
     out = tmp_path / "this.xlsx"
-    assert xlcheck("fill", str(tmp_path / "this.json"), "-o", str(out), "--previous", str(tmp_path / "last.json")).returncode == 0
+    assert (
+        xlcheck(
+            "fill",
+            str(tmp_path / "this.json"),
+            "-o",
+            str(out),
+            "--previous",
+            str(tmp_path / "last.json"),
+        ).returncode
+        == 0
+    )
     book = openpyxl.load_workbook(out)
-    assert book["三、依申请公开"]["D5"].value == last["applications"]["carried_forward"]["natural_person"]
+    assert (
+        book["三、依申请公开"]["D5"].value
+        == last["applications"]["carried_forward"]["natural_person"]
+    )
 
 
 def test_invalid_workbooks_are_not_converted_unless_forced(tmp_path: Path) -> None:
@@ -133,22 +187,43 @@ def test_docx_output_opens(tmp_path: Path) -> None:
 
 def test_previous_year_checks_x1_from_json_or_workbook(form: Form, tmp_path: Path) -> None:
     last_values = valid_values(form, 40)
-    (tmp_path / "last.json").write_text(json.dumps(valid_document(form, 40), ensure_ascii=False), "utf-8")
+    (tmp_path / "last.json").write_text(
+        json.dumps(valid_document(form, 40), ensure_ascii=False), "utf-8"
+    )
     write_template(form, tmp_path / "last.xlsx", values=last_values)
     this = valid_values(form, 41)
-    for col in ("natural_person", "commercial_enterprise", "research_institution",
-                "social_welfare_organization", "legal_service_agency", "other_organization"):
-        carried = last_values[f"applications.carried_forward.{col}"] + (1 if col == "natural_person" else 0)
+    for col in (
+        "natural_person",
+        "commercial_enterprise",
+        "research_institution",
+        "social_welfare_organization",
+        "legal_service_agency",
+        "other_organization",
+    ):
+        carried = last_values[f"applications.carried_forward.{col}"] + (
+            1 if col == "natural_person" else 0
+        )
         shift = carried - this[f"applications.carried_over.{col}"]
         this[f"applications.carried_over.{col}"] = carried
-        this[f"applications.handled.granted.{col}"] += shift + 5  # keeps R1 balanced: only X1 may complain
+        this[f"applications.handled.granted.{col}"] += (
+            shift + 5
+        )  # keeps R1 balanced: only X1 may complain
         this[f"applications.new.{col}"] += 5
     write_template(form, tmp_path / "this.xlsx", values=this)
     for previous in ("last.json", "last.xlsx"):
-        run = xlcheck("check", str(tmp_path / "this.xlsx"), "--previous", str(tmp_path / previous), "--format", "json")
+        run = xlcheck(
+            "check",
+            str(tmp_path / "this.xlsx"),
+            "--previous",
+            str(tmp_path / previous),
+            "--format",
+            "json",
+        )
         findings = json.loads(run.stdout)["files"][0]["findings"]
         x1 = [f for f in findings if f["rule"] == "X1"]
         assert run.returncode == 1 and [f["cell"] for f in x1] == ["D5", "J5"], findings
         assert any(o["previous"] for o in x1[0]["operands"])
-    run = xlcheck("check", str(tmp_path / "this.xlsx"), "--previous", str(tmp_path / "missing.json"))
+    run = xlcheck(
+        "check", str(tmp_path / "this.xlsx"), "--previous", str(tmp_path / "missing.json")
+    )
     assert run.returncode == 2

@@ -24,8 +24,10 @@ CASES = sorted((Path(__file__).parent / "cases" / "rules").glob("*.json"))
 def build(form: Form, case: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
     values = valid_values(form, 3, tier=case.get("tier", "county"))
     if "zero_column" in case:
-        values = {k: (0 if k.endswith("." + case["zero_column"]) and k.startswith("applications.") else v)
-                  for k, v in values.items()}
+        values = {
+            k: (0 if k.endswith("." + case["zero_column"]) and k.startswith("applications.") else v)
+            for k, v in values.items()
+        }
     for key, delta in case.get("add", {}).items():
         values[key] += delta
     values.update(case.get("set", {}))
@@ -48,7 +50,9 @@ def test_rule_case(form: Form, path: Path) -> None:
     values, previous = build(form, case)
     findings = check_rules(form, values, previous)
     if "expect_rules_only" in case:
-        assert {f.rule for f in findings} == set(case["expect_rules_only"]), [f.message.zh for f in findings]
+        assert {f.rule for f in findings} == set(case["expect_rules_only"]), [
+            f.message.zh for f in findings
+        ]
         return
     got = sorted((f.rule, f.pointer) for f in findings)
     assert got == sorted(tuple(e) for e in case["expect"]), [f.message.zh for f in findings]

@@ -16,7 +16,9 @@ SCHEMA = Path(__file__).parents[1] / "schemas" / "gov-info-disclosure-2021.schem
 
 def test_committed_schema_matches_the_form(form: Form) -> None:
     committed = json.loads(SCHEMA.read_text("utf-8"))
-    assert committed == build_schema(form), "schemas/ is out of date: run python tools/make_schema.py"
+    assert committed == build_schema(form), (
+        "schemas/ is out of date: run python tools/make_schema.py"
+    )
 
 
 def test_schema_is_valid_2020_12_and_accepts_valid_documents(form: Form) -> None:
@@ -53,4 +55,11 @@ def test_both_validators_give_the_same_findings(form: Form) -> None:
     reference = [(f.code, f.pointer, f.message.zh) for f in check_schema(form, doc, backend="py")]
     assert sorted(fast) == sorted(reference)
     assert {e.keyword for e in schema_errors(form, doc, "py")} == {
-        "minimum", "type", "enum", "pattern", "const", "additionalProperties", "required"}
+        "minimum",
+        "type",
+        "enum",
+        "pattern",
+        "const",
+        "additionalProperties",
+        "required",
+    }

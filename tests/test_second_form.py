@@ -23,8 +23,15 @@ def mini_workbook(values: dict) -> bytes:
 
 def test_mini_form_round_trips_and_passes_when_balanced() -> None:
     form = load_form(str(MINI))
-    values = {"org.name": "某单位", "grid.a.x": 1, "grid.a.y": 2, "grid.b.x": 3, "grid.b.y": 4,
-              "grid.c.x": 4, "grid.c.y": 6}
+    values = {
+        "org.name": "某单位",
+        "grid.a.x": 1,
+        "grid.a.y": 2,
+        "grid.b.x": 3,
+        "grid.b.y": 4,
+        "grid.c.x": 4,
+        "grid.c.y": 6,
+    }
     kind = form.fields["org.kind"]
     if kind.choices:
         values["org.kind"] = kind.choices[0].value
@@ -36,8 +43,15 @@ def test_mini_form_round_trips_and_passes_when_balanced() -> None:
 
 def test_mini_form_rule_fires_at_its_cell_with_its_own_message() -> None:
     form = load_form(str(MINI))
-    values = {"org.name": "某单位", "grid.a.x": 1, "grid.a.y": 0, "grid.b.x": 1, "grid.b.y": 0,
-              "grid.c.x": 5, "grid.c.y": 0}
+    values = {
+        "org.name": "某单位",
+        "grid.a.x": 1,
+        "grid.a.y": 0,
+        "grid.b.x": 1,
+        "grid.b.y": 0,
+        "grid.c.x": 5,
+        "grid.c.y": 0,
+    }
     if form.fields["org.kind"].choices:
         values["org.kind"] = form.fields["org.kind"].choices[0].value
     result = check_bytes(mini_workbook(values), "mini.xlsx", form)

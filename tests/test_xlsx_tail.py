@@ -27,15 +27,23 @@ def test_the_tail_goes_and_protection_merges_and_cells_stay(form: Form) -> None:
 
 
 def test_text_that_names_a_tail_element_is_not_cut() -> None:
-    xml = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-           b'<row r="1"><c r="A1" t="inlineStr"><is><t>&lt;dataValidations&gt;</t></is></c></row>'
-           b"</sheetData></worksheet>")
+    xml = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>&lt;dataValidations&gt;</t></is></c></row>'
+        b"</sheetData></worksheet>"
+    )
     assert without_tail(xml) == xml
 
 
 def test_prefixed_markup_is_cut_at_the_prefixed_tail() -> None:
-    xml = (b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData/>'
-           b'<x:sheetProtection sheet="1"/><x:dataValidations count="0"/><x:pageMargins/></x:worksheet>')
+    xml = (
+        b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData/>'
+        b'<x:sheetProtection sheet="1"/><x:dataValidations count="0"/><x:pageMargins/></x:worksheet>'
+    )
     cut = without_tail(xml)
-    assert cut.endswith(b"</x:worksheet>") and b"dataValidations" not in cut and b"sheetProtection" in cut
+    assert (
+        cut.endswith(b"</x:worksheet>")
+        and b"dataValidations" not in cut
+        and b"sheetProtection" in cut
+    )
     ET.fromstring(cut)

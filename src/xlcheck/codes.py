@@ -213,12 +213,20 @@ _ENTRIES = [
         "工作表「{name}」在模板范围以外还有内容（{count} 个单元格），没有读取。",
         "Sheet “{name}” has content outside the template ({count} cells); it was not read.",
     ),
-    _c("S14", "layout_changed", "warning",
-       "工作簿的布局指纹（{found}）与模板版本 {version} 的布局（{expected}）不一致：可能使用了改动过的模板。已按单元格名称读取，请核对各表。",
-       "The workbook's layout fingerprint ({found}) differs from template version {version} ({expected}): the template may have been altered. Cells were read by name; please check the tables."),
-    _c("S15", "template_id_lost", "warning",
-       "工作簿中没有找到模板标识（可能另存时丢失），已按工作表名称和位置读取。",
-       "The template identification is missing (perhaps lost when saving); read by sheet names and positions."),
+    _c(
+        "S14",
+        "layout_changed",
+        "warning",
+        "工作簿的布局指纹（{found}）与模板版本 {version} 的布局（{expected}）不一致：可能使用了改动过的模板。已按单元格名称读取，请核对各表。",
+        "The workbook's layout fingerprint ({found}) differs from template version {version} ({expected}): the template may have been altered. Cells were read by name; please check the tables.",
+    ),
+    _c(
+        "S15",
+        "template_id_lost",
+        "warning",
+        "工作簿中没有找到模板标识（可能另存时丢失），已按工作表名称和位置读取。",
+        "The template identification is missing (perhaps lost when saving); read by sheet names and positions.",
+    ),
     # --- values ------------------------------------------------------------------------------------
     _c(
         "V01",
@@ -291,9 +299,13 @@ _ENTRIES = [
         "{where}为 {value}，请确认报告年度。",
         "{where} is {value}; please confirm the year.",
     ),
-    _c("V12", "number_typed_as_text", "warning",
-       "{where}的「{raw}」是按文本填写的数字，已按 {value} 读取；表格中的合计和勾稽检查不会计算文本，请改为直接输入数字 {value}。",
-       "{where}: “{raw}” was typed as text and read as {value}; the sheet's totals and checks ignore text, so type the number {value}."),
+    _c(
+        "V12",
+        "number_typed_as_text",
+        "warning",
+        "{where}的「{raw}」是按文本填写的数字，已按 {value} 读取；表格中的合计和勾稽检查不会计算文本，请改为直接输入数字 {value}。",
+        "{where}: “{raw}” was typed as text and read as {value}; the sheet's totals and checks ignore text, so type the number {value}.",
+    ),
     # --- canonical JSON input --------------------------------------------------------------------
     _c("J01", "schema", "error", "{where}：{detail}", "{where}: {detail}"),
     _c(
