@@ -120,6 +120,28 @@ def test_summary_links_point_to_outputs(batch: dict[str, Any]) -> None:
             assert (batch["out"] / rel).is_file()
 
 
+def test_summary_workbook_links_open_the_outputs(batch: dict[str, Any]) -> None:
+    """What a clerk clicks in 汇总.xlsx: every JSON / Word / 错误表 / 回复草稿 link of a row opens
+    that office's file, relative to the workbook, so the folder can be moved or shared."""
+    book = load_workbook(batch["out"] / "汇总.xlsx")
+    sheet = book["汇总"]
+    header = [c.value for c in sheet[1]]
+    link_columns = {
+        header.index(label) + 1: label for label in ("JSON", "Word", "错误表", "回复草稿")
+    }
+    seen: dict[str, int] = {}
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.column in link_columns and cell.value is not None:
+                assert cell.value == link_columns[cell.column]
+                target = cell.hyperlink.target.replace("\\", "/")
+                assert not Path(target).is_absolute() and (batch["out"] / target).is_file(), target
+                seen[cell.value] = seen.get(cell.value, 0) + 1
+    book.close()
+    links = [rel for row in batch["summary"]["rows"] for rel in row["outputs"].values()]
+    assert sum(seen.values()) == len(links) and set(seen) == {"JSON", "Word", "错误表", "回复草稿"}
+
+
 def test_reply_draft(batch: dict[str, Any]) -> None:
     office = OFFICES[23]
     path = batch["out"] / office / f"{office}.reply.eml"
