@@ -127,8 +127,15 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="*", default=[100, 1000], help="with outputs")
     parser.add_argument("--check-only", type=int, nargs="*", default=[], help="without outputs")
     parser.add_argument("--jobs", type=int, default=None)
-    parser.add_argument("--one", nargs=3, metavar=("INBOX", "N", "MODE"), help=argparse.SUPPRESS)
-    parser.add_argument("--generate", nargs=2, metavar=("INBOX", "N"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--one",
+        nargs=3,
+        metavar=("INBOX", "N", "MODE"),
+        help="one batch over an inbox made by --generate; MODE is outputs or check",
+    )
+    parser.add_argument(
+        "--generate", nargs=2, metavar=("INBOX", "N"), help="only write an inbox of N submissions"
+    )
     args = parser.parse_args()
     if args.generate:
         generate(Path(args.generate[0]), int(args.generate[1]))

@@ -41,7 +41,9 @@ def main(runs: int = 100) -> None:
     check_bytes(data, "warm.xlsx", form)  # warm caches (schema validator, form)
     ours = median_ms(lambda: check_bytes(data, "b.xlsx", form), runs)
     theirs = median_ms(lambda: openpyxl.load_workbook(io.BytesIO(data)), max(runs // 4, 5))
-    print(f"read + validate (in process): {ours:.1f} ms; openpyxl load_workbook: {theirs:.1f} ms; ratio {theirs / ours:.1f}x")
+    print(
+        f"read + validate (in process): {ours:.1f} ms; openpyxl load_workbook: {theirs:.1f} ms; ratio {theirs / ours:.1f}x"
+    )
     from xlcheck.outputs import canonical_json
 
     result = check_bytes(data, "b.xlsx", form)
@@ -50,8 +52,15 @@ def main(runs: int = 100) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "b.xlsx"
         path.write_bytes(data)
-        cli = median_ms(lambda: subprocess.run([sys.executable, "-m", "xlcheck", "check", str(path)], capture_output=True), 7)
-        bare = median_ms(lambda: subprocess.run([sys.executable, "-c", "pass"], capture_output=True), 7)
+        cli = median_ms(
+            lambda: subprocess.run(
+                [sys.executable, "-m", "xlcheck", "check", str(path)], capture_output=True
+            ),
+            7,
+        )
+        bare = median_ms(
+            lambda: subprocess.run([sys.executable, "-c", "pass"], capture_output=True), 7
+        )
     print(f"xlcheck check, one file (wall): {cli:.0f} ms; bare python: {bare:.0f} ms")
 
 
