@@ -7,6 +7,7 @@ with `write_string` after neutralising a leading formula character.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -17,6 +18,8 @@ from xlcheck.cells import parse_range
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form
 from xlcheck.xlsxout.safe_text import neutralise
+
+from .links import LinkSpool, add_hyperlinks
 
 ROW_COLUMNS = (
     ("序号", 6, "seq"),
@@ -35,6 +38,7 @@ ROW_COLUMNS = (
 )
 LINK_COLUMNS = (("JSON", "json"), ("Word", "docx"), ("错误表", "errors"), ("回复草稿", "reply"))
 MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
+LIST_PART = "xl/worksheets/sheet1.xml"  # 汇总 is the first sheet xlsxwriter writes
 MAX_URL = 255
 MAX_CELL_TEXT = 2000
 TABLE_ROLES = {"title", "header", "band", "row", "note"}
@@ -44,8 +48,12 @@ class SummaryBook:
     """汇总.xlsx, written to `dest` (a file object) as rows arrive and the totals are known."""
 
     def __init__(self, dest: IO[bytes]) -> None:
+        self.dest = dest
+        # xlsxwriter writes to a scratch file; finish() copies it to dest with the list's links
+        self.scratch = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()
+        self.spool = LinkSpool()
         self.book = xlsxwriter.Workbook(
-            dest,
+            self.scratch,
             {
                 "strings_to_numbers": False,
                 "strings_to_formulas": False,
@@ -110,11 +118,12 @@ class SummaryBook:
             sheet.write_string(row, col, neutralise(str(value))[:MAX_CELL_TEXT], fmt)
 
     def _write_link(self, row: int, col: int, rel: str, label: str) -> None:
-        url = "external:" + rel
-        if self.links >= MAX_LINKS or len(url) > MAX_URL:
+        """The label in link style; the link itself is spooled to disk (see links.py)."""
+        if self.links >= MAX_LINKS or len("external:" + rel) > MAX_URL or not _linkable(rel):
             self.rows.write_string(row, col, neutralise(rel), self.item)
             return
-        self.rows.write_url(row, col, url, self.link, string=label, tip=neutralise(rel)[:250])
+        self.rows.write_string(row, col, label, self.link)
+        self.spool.add(row, col, rel, neutralise(rel)[:250])
         self.links += 1
 
     def finish(
@@ -131,6 +140,11 @@ class SummaryBook:
         self._totals_sheet(form, totals or {}, failures, reported)
         self._rules_sheet(form, rule_counts)
         self.book.close()
+        try:
+            add_hyperlinks(self.scratch, self.dest, LIST_PART, self.spool)
+        finally:
+            self.scratch.close()
+            self.spool.close()
 
     def _missing_sheet(self, missing: list[tuple[str, str | None]]) -> None:
         sheet = self.book.add_worksheet("未报送")
@@ -264,3 +278,8 @@ def _print_wide(sheet: Any, header_rows: int) -> None:
     sheet.fit_to_pages(1, 0)
     if header_rows:
         sheet.repeat_rows(0, header_rows - 1)
+
+
+def _linkable(rel: str) -> bool:
+    """A path that makes a plain file link: no control characters, no '#' (an anchor to Excel)."""
+    return rel.isprintable() and "#" not in rel
