@@ -33,7 +33,7 @@ ROW_COLUMNS = (
     ("主要问题", 50, "messages"),
     ("来源", 40, "origin"),
     ("发件人", 26, "sender"),
-    ("日期", 20, "date"),
+    ("日期", 26, "date"),  # 2026-01-20T09:30:00+08:00 on one line
     ("与上次相比变更的单元格", 30, "changed"),
 )
 LINK_COLUMNS = (("JSON", "json"), ("Word", "docx"), ("错误表", "errors"), ("回复草稿", "reply"))
@@ -69,7 +69,9 @@ class SummaryBook:
         self.heading = self.book.add_format({"bold": True, "font_size": 12})  # spills over, no wrap
         # The list's cells have no border and empty ones are not written at all (a third of the
         # cells, a quarter of the finishing time): the gridlines, printed too, draw the grid.
-        self.item = self.book.add_format({"text_wrap": True, "valign": "top"})
+        # One line per office: xlsxwriter cannot size rows to wrapped text, and a wrapped cell in a
+        # row of default height is cut off (Excel) or runs into the next row (LibreOffice's PDF).
+        self.item = self.book.add_format({"valign": "top"})
         self.link = self.book.add_format({"font_color": "blue", "underline": 1})
         self.rows = self.book.add_worksheet("汇总")
         self.rows.hide_gridlines(0)  # 0: shown on screen and printed
