@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from documents import valid_values
-from inbox_fixtures import attachment, b_words, envelope, gbk_zip, mbox_file, message, write_tree
+from inbox_fixtures import (
+    attachment,
+    b_words,
+    envelope,
+    gbk_zip,
+    mbox_file,
+    message,
+    text_part,
+    write_tree,
+)
 from xlcheck.batch.offices import check_character
 from xlcheck.form import Form
 
@@ -120,6 +129,15 @@ def build_inbox(form: Form, root: Path) -> Inbox:
     whole = gbk_zip({"某某县档案局.xlsx": books[0]})
     files["截断.zip"] = whole[: len(whole) // 2]
     files["签名.png"] = b"\x89PNG\r\n\x1a\n" + bytes(40)
+    # the one roster office that has not reported wrote, but forgot the attachment
+    forgot = envelope(
+        "某某县气象局",
+        "qxj@example.gov.cn",
+        "年报（附件）",
+        "Wed, 17 Jan 2024 09:00:00 +0800",
+        "<forgot@example.gov.cn>",
+    )
+    files["邮件/气象局.eml"] = message(forgot, [text_part("年报见附件。")])
     write_tree(root, files)
     inbox.unreadable_origins = ["损坏.xlsx", "截断.zip"]
     _expect(form, inbox)

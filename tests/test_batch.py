@@ -84,7 +84,10 @@ def test_every_office_gets_its_status(batch: dict[str, Any]) -> None:
         "无法读取": 2,
         "已被新版本取代": 1,
     }
-    assert [s["filename"] for s in batch["summary"]["skipped"]] == ["签名.png"]
+    assert [(s["filename"], s["reason"]) for s in batch["summary"]["skipped"]] == [
+        ("签名.png", "not_a_workbook"),
+        ("气象局.eml", "no_attachment"),
+    ]
 
 
 def test_report_and_exit_code(batch: dict[str, Any]) -> None:
@@ -93,6 +96,7 @@ def test_report_and_exit_code(batch: dict[str, Any]) -> None:
     assert report.counts["通过"] == 26 and len(report.rows) == 33
     assert batch["progress"][-1] == (33, 33)
     assert "通过 26 份" in report.summary_text()
+    assert report.ignored == 2 and "另有 2 个文件不是报送文件" in report.summary_text()
 
 
 def test_outputs_per_office(batch: dict[str, Any]) -> None:
@@ -181,7 +185,16 @@ def test_roster_and_rule_counts(batch: dict[str, Any]) -> None:
 
 def test_summary_workbook(batch: dict[str, Any]) -> None:
     book = load_workbook(batch["out"] / "汇总.xlsx")
-    assert book.sheetnames == ["汇总", "未报送", "合计", "规则"]
+    assert book.sheetnames == ["汇总", "未报送", "已忽略的文件", "合计", "规则"]
+    # the office that forgot its attachment is there for the clerk to follow up
+    ignored = list(book["已忽略的文件"].iter_rows(values_only=True))
+    assert ignored[0][:3] == ("来源", "文件名", "原因") and len(ignored) == 3
+    forgot = next(r for r in ignored if r[1] == "气象局.eml")
+    assert (forgot[2], forgot[4], forgot[5]) == (
+        "邮件没有附件",
+        "qxj@example.gov.cn",
+        "年报（附件）",
+    )
     rows = list(book["汇总"].iter_rows(values_only=True))
     assert len(rows) == 34
     injected = [r for r in rows if r[1] and str(r[1]).endswith("档案馆")]

@@ -70,6 +70,7 @@ class BatchReport:
     counts: dict[str, int]
     rows: list[dict[str, Any]] = field(default_factory=list)
     reused: int = 0  # inputs unchanged since the last run, taken from the state without checking
+    ignored: int = 0  # files that are no submission (listed on 汇总.xlsx's 已忽略的文件 sheet)
     summary_xlsx: Path | None = None
     summary_json: Path | None = None
 
@@ -86,8 +87,16 @@ class BatchReport:
                 UNREADABLE: "unreadable",
                 SUPERSEDED: "superseded",
             }
-            return ", ".join(f"{names[s]}: {self.counts.get(s, 0)}" for s in STATUSES)
-        return "，".join(f"{s} {self.counts.get(s, 0)} 份" for s in STATUSES)
+            text = ", ".join(f"{names[s]}: {self.counts.get(s, 0)}" for s in STATUSES)
+            more = (
+                f"; {self.ignored} other files ignored (see 已忽略的文件)" if self.ignored else ""
+            )
+            return text + more
+        text = "，".join(f"{s} {self.counts.get(s, 0)} 份" for s in STATUSES)
+        more = (
+            f"；另有 {self.ignored} 个文件不是报送文件，见「已忽略的文件」" if self.ignored else ""
+        )
+        return text + more
 
 
 def run_batch(
@@ -111,6 +120,7 @@ def run_batch(
             try:
                 reused = collect(options.inputs, spool, remember, lookup, runner, progress, out_dir)
                 _write_summaries(plan, spool)
+                ignored = spool.ignored_count()
             finally:
                 spool.close()
         if state is not None and store is not None:
@@ -120,7 +130,7 @@ def run_batch(
     finally:
         if state is not None:
             state.close()
-    report = BatchReport(dict(plan.counts), plan.rows, reused=reused)
+    report = BatchReport(dict(plan.counts), plan.rows, reused=reused, ignored=ignored)
     report.summary_xlsx, report.summary_json = out_dir / SUMMARY_XLSX, out_dir / SUMMARY_JSON
     return report
 

@@ -37,6 +37,11 @@ REASON_TEXT = {
     "too_large": "文件过大，没有读取",
     "nested_too_deep": "压缩包或转发邮件嵌套过深",
 }
+# Why a file was left out although it was readable: it is not a submission
+IGNORED_TEXT = {
+    "not_a_workbook": "不是工作簿或报送文件，未处理",
+    "no_attachment": "邮件没有附件",
+}
 
 
 @dataclass(frozen=True)
@@ -66,8 +71,9 @@ class Spool:
     def __init__(self, fh: IO[bytes], total: Aggregate) -> None:
         self.fh = fh
         self.total = total
-        self.skipped: list[dict[str, Any]] = []
         self.db = sqlite3.connect("")
+        # files that are not submissions (a PDF, an e-mail without attachment), kept here too
+        self.db.execute("CREATE TABLE skipped (seq INTEGER PRIMARY KEY, record TEXT NOT NULL)")
         self.db.execute(
             "CREATE TABLE entry (seq INTEGER PRIMARY KEY, offset INTEGER NOT NULL,"
             " office_key TEXT, office TEXT, at REAL NOT NULL)"
@@ -117,6 +123,22 @@ class Spool:
         self.fh.readline()
         values: dict[str, Any] = json.loads(self.fh.readline())
         return values
+
+    def add_skipped(self, record: dict[str, Any]) -> None:
+        """A file that is not a submission (listed in the summaries, never checked)."""
+        self.db.execute(
+            "INSERT INTO skipped VALUES (?, ?)", (record["seq"], _json_line(record).decode())
+        )
+
+    def skipped(self) -> Iterator[dict[str, Any]]:
+        """The files that are not submissions, in gather order, read back from the database."""
+        for (text,) in self.db.execute("SELECT record FROM skipped ORDER BY seq"):
+            record: dict[str, Any] = json.loads(text)
+            yield record
+
+    def ignored_count(self) -> int:
+        count: int = self.db.execute("SELECT COUNT(*) FROM skipped").fetchone()[0]
+        return count
 
     def close(self) -> None:
         self.db.close()
@@ -196,7 +218,7 @@ def collect(
                     envelopes[seq] = record
                     finish(seq, skipped_outcome(item), {})
                 else:
-                    spool.skipped.append({**record, "reason": item.reason, "detail": item.detail})
+                    spool.add_skipped({**record, "reason": item.reason, "detail": item.detail})
                 continue
             counter["seen"] += 1
             envelopes[seq] = record

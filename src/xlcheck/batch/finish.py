@@ -22,6 +22,7 @@ from .summary import SummaryBook, SummaryJson, relative
 PASSED, FAILED, UNREADABLE, SUPERSEDED = "通过", "有错误", "无法读取", "已被新版本取代"
 STATUSES = (PASSED, FAILED, UNREADABLE, SUPERSEDED)
 MAX_CHANGED_SHOWN = 40
+SKIPPED_KEYS = ("origin", "filename", "reason", "detail", "sender", "subject", "date")
 
 
 @dataclass
@@ -69,8 +70,10 @@ def run_finish(plan: Plan, spool: Spool, json_fh: IO[bytes], xlsx_fh: IO[bytes])
     totals = total.values()
     failures = check_aggregate(plan.form, totals)
     missing = missing_offices(plan.roster, plan.reported) if plan.roster is not None else None
-    book.finish(plan.form, totals, failures, total.count, plan.rule_counts, missing)
-    summary.finish(_tail(plan, totals, failures, total.count, missing, spool.skipped))
+    book.finish(
+        plan.form, totals, failures, total.count, plan.rule_counts, missing, spool.skipped()
+    )
+    summary.finish(_tail(plan, totals, failures, total.count, missing, spool.skipped()))
 
 
 def rows_of(plan: Plan, spool: Spool) -> Iterator[dict[str, Any]]:
@@ -191,8 +194,9 @@ def _tail(
     failures: list[Any],
     reported: int,
     missing: list[tuple[str, str | None]] | None,
-    skipped: list[dict[str, Any]],
+    skipped: Iterator[dict[str, Any]],
 ) -> dict[str, Any]:
+    """What follows the rows in summary.json; `skipped` is streamed (SummaryJson.finish)."""
     return {
         "counts": {s: plan.counts.get(s, 0) for s in STATUSES},
         "rule_counts": dict(sorted(plan.rule_counts.items())),
@@ -205,7 +209,5 @@ def _tail(
         "not_reported": None
         if missing is None
         else [{"name": n, "credit_code": c} for n, c in missing],
-        "skipped": [
-            {k: s.get(k) for k in ("origin", "filename", "reason", "detail")} for s in skipped
-        ],
+        "skipped": ({k: s.get(k) for k in SKIPPED_KEYS} for s in skipped),
     }

@@ -6,9 +6,10 @@ with `write_string` after neutralising a leading formula character.
 
 from __future__ import annotations
 
+import itertools
 import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,6 +20,7 @@ from xlcheck.findings import Finding
 from xlcheck.form.model import Form
 from xlcheck.xlsxout.safe_text import neutralise
 
+from .collect import IGNORED_TEXT
 from .links import LinkSpool, add_hyperlinks
 
 ROW_COLUMNS = (
@@ -35,6 +37,15 @@ ROW_COLUMNS = (
     ("发件人", 26, "sender"),
     ("日期", 26, "date"),  # 2026-01-20T09:30:00+08:00 on one line
     ("与上次相比变更的单元格", 30, "changed"),
+)
+SKIPPED_COLUMNS = (
+    ("来源", 40, "origin"),
+    ("文件名", 28, "filename"),
+    ("原因", 26, "reason"),
+    ("说明", 36, "detail"),
+    ("发件人", 26, "sender"),
+    ("邮件主题", 30, "subject"),
+    ("日期", 26, "date"),
 )
 LINK_COLUMNS = (("JSON", "json"), ("Word", "docx"), ("错误表", "errors"), ("回复草稿", "reply"))
 MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
@@ -136,9 +147,11 @@ class SummaryBook:
         reported: int,
         rule_counts: Mapping[str, int],
         missing: list[tuple[str, str | None]] | None,
+        skipped: Iterable[Mapping[str, Any]] = (),
     ) -> None:
         if missing is not None:
             self._missing_sheet(missing)
+        self._skipped_sheet(skipped)
         self._totals_sheet(form, totals or {}, failures, reported)
         self._rules_sheet(form, rule_counts)
         self.book.close()
@@ -147,6 +160,25 @@ class SummaryBook:
         finally:
             self.scratch.close()
             self.spool.close()
+
+    def _skipped_sheet(self, records: Iterable[Mapping[str, Any]]) -> None:
+        """已忽略的文件: what was in the inbox but is no submission (an e-mail without attachment,
+        a PDF), so the clerk can follow it up. Only when there is any."""
+        skipped = iter(records)
+        first = next(skipped, None)
+        if first is None:
+            return
+        sheet = self.book.add_worksheet("已忽略的文件")
+        for col, (header, width, _) in enumerate(SKIPPED_COLUMNS):
+            sheet.write_string(0, col, header, self.bold)
+            sheet.set_column(col, col, width)
+        sheet.freeze_panes(1, 0)
+        _print_wide(sheet, header_rows=1)
+        for index, record in enumerate(itertools.chain([first], skipped), start=1):
+            reason = str(record.get("reason"))
+            for col, (_, _, key) in enumerate(SKIPPED_COLUMNS):
+                value = IGNORED_TEXT.get(reason, reason) if key == "reason" else record.get(key)
+                self._write_value(sheet, index, col, value)
 
     def _missing_sheet(self, missing: list[tuple[str, str | None]]) -> None:
         sheet = self.book.add_worksheet("未报送")
@@ -262,8 +294,15 @@ class SummaryJson:
         self.fh.write((prefix + _ROW_JSON(row)).encode("utf-8"))
 
     def finish(self, tail: Mapping[str, Any]) -> None:
+        """The rest after the rows; an iterator value is written as a list, item by item."""
         self.fh.write(b"\n ]")
         for key, value in tail.items():
+            if isinstance(value, Iterator):
+                self.fh.write(f',\n "{key}": ['.encode())
+                for index, item in enumerate(value):
+                    self.fh.write((("\n  " if index == 0 else ",\n  ") + _ROW_JSON(item)).encode())
+                self.fh.write(b"\n ]")
+                continue
             text = json.dumps(value, ensure_ascii=False, default=str, sort_keys=False)
             self.fh.write(f',\n "{key}": {text}'.encode())
         self.fh.write(b"\n}\n")
