@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,13 @@ PATHS = [
     "./回复/某某镇.reply.eml",
 ]
 OPTIONS = {"constant_memory": True, "strings_to_urls": False}
+CREATED = datetime(2025, 1, 20, 9, 30, tzinfo=UTC)
 
 
 def _book(with_spool: bool, rows: int, comment: bool = False) -> tuple[bytes, LinkSpool]:
     out, spool = io.BytesIO(), LinkSpool()
     book = xlsxwriter.Workbook(out, OPTIONS)
+    book.set_properties({"created": CREATED})  # both books alike, whenever the second is built
     link = book.add_format({"font_color": "blue", "underline": 1})
     sheet = book.add_worksheet("汇总")
     sheet.set_landscape()
