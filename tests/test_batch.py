@@ -190,10 +190,11 @@ def test_summary_workbook(batch: dict[str, Any]) -> None:
     ignored = list(book["已忽略的文件"].iter_rows(values_only=True))
     assert ignored[0][:3] == ("来源", "文件名", "原因") and len(ignored) == 3
     forgot = next(r for r in ignored if r[1] == "气象局.eml")
-    assert (forgot[2], forgot[4], forgot[5]) == (
+    assert forgot[2:] == (
         "邮件没有附件",
         "qxj@example.gov.cn",
         "年报（附件）",
+        "2024-01-17T09:00:00+08:00",
     )
     rows = list(book["汇总"].iter_rows(values_only=True))
     assert len(rows) == 34

@@ -171,8 +171,11 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def skipped_outcome(item: Skipped) -> dict[str, Any]:
+    """The office reads the reason in Chinese; the technical detail goes to summary.json only."""
     text = REASON_TEXT.get(item.reason, item.reason)
-    return unreadable_outcome(None, item.reason, f"「{item.filename}」{text}（{item.detail}）")
+    outcome = unreadable_outcome(None, item.reason, f"「{item.filename}」{text}")
+    outcome["problems"] = [item.detail]
+    return outcome
 
 
 def collect(

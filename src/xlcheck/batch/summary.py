@@ -41,8 +41,7 @@ ROW_COLUMNS = (
 SKIPPED_COLUMNS = (
     ("来源", 40, "origin"),
     ("文件名", 28, "filename"),
-    ("原因", 26, "reason"),
-    ("说明", 36, "detail"),
+    ("原因", 26, "reason"),  # the technical detail (English) stays in summary.json
     ("发件人", 26, "sender"),
     ("邮件主题", 30, "subject"),
     ("日期", 26, "date"),

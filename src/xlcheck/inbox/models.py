@@ -67,6 +67,7 @@ class Skipped:
     subject: str | None = None
     message_id: str | None = None
     path: Path | None = None
+    date: datetime | None = None  # the e-mail's Date, when it came in one
 
 
 Item = Submission | Skipped
@@ -117,6 +118,7 @@ class Trail:
             subject=env.subject,
             message_id=env.message_id,
             path=self.path,
+            date=env.date,
         )
 
 
