@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from batch_fixtures import OFFICES, RESUBMITTED, Inbox, build_inbox, credit_code
-from inbox_fixtures import snapshot
+from inbox_fixtures import gbk_zip, snapshot
 from xlcheck.batch import BatchError, BatchOptions, BatchReport, run_batch
 from xlcheck.batch.offices import identify_office, safe_filename, valid_credit_code
 from xlcheck.batch.summary import neutralise
@@ -360,3 +360,17 @@ def test_a_damaged_rerun_state_is_started_afresh(form: Form, tmp_path: Path) -> 
     report = run_batch(options(inbox, out))
     assert report.counts == {"通过": 1} and report.reused == 0
     assert run_batch(options(inbox, out)).reused == 1
+
+
+def test_english_messages_for_files_that_cannot_be_opened(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    whole = gbk_zip({"某某县档案局.xlsx": b"PK" + bytes(4000)})
+    (inbox / "截断.zip").write_bytes(whole[: len(whole) // 2])  # cut off, as a failed download
+    report = run_batch(options(inbox, tmp_path / "out", lang="en", outputs=False))
+    [row] = report.rows
+    assert row["status"] == "无法读取" and report.exit_code == 1
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    [message] = summary["rows"][0]["messages"]
+    assert message == "“截断.zip” is a damaged archive or e-mail and cannot be read"
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in message.replace("截断", ""))

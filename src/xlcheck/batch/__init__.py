@@ -118,7 +118,9 @@ def run_batch(
         with tempfile.TemporaryFile(dir=out_dir, prefix=".xlcheck-spool-") as scratch:
             spool = Spool(scratch, Aggregate(form))
             try:
-                reused = collect(options.inputs, spool, remember, lookup, runner, progress, out_dir)
+                reused = collect(
+                    options.inputs, spool, remember, lookup, runner, progress, out_dir, options.lang
+                )
                 _write_summaries(plan, spool)
                 ignored = spool.ignored_count()
             finally:

@@ -29,13 +29,22 @@ UNREADABLE_REASONS = {
     "too_large",
     "nested_too_deep",
 }
-REASON_TEXT = {
-    "unreadable_file": "文件无法读取",
-    "unreadable_container": "压缩包或邮件已损坏，无法读取",
-    "zip_bomb": "压缩包大小异常，为安全起见没有解压",
-    "encrypted_zip": "压缩包有密码，无法读取",
-    "too_large": "文件过大，没有读取",
-    "nested_too_deep": "压缩包或转发邮件嵌套过深",
+REASON_TEXT = {  # (zh, en)
+    "unreadable_file": ("文件无法读取", "cannot be read"),
+    "unreadable_container": (
+        "压缩包或邮件已损坏，无法读取",
+        "is a damaged archive or e-mail and cannot be read",
+    ),
+    "zip_bomb": (
+        "压缩包大小异常，为安全起见没有解压",
+        "is an archive of abnormal size; not unpacked, for safety",
+    ),
+    "encrypted_zip": ("压缩包有密码，无法读取", "is a password-protected archive"),
+    "too_large": ("文件过大，没有读取", "is too large; not read"),
+    "nested_too_deep": (
+        "压缩包或转发邮件嵌套过深",
+        "has archives or forwarded e-mails nested too deep",
+    ),
 }
 # Why a file was left out although it was readable: it is not a submission
 IGNORED_TEXT = {
@@ -170,10 +179,11 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
 
 
-def skipped_outcome(item: Skipped) -> dict[str, Any]:
-    """The office reads the reason in Chinese; the technical detail goes to summary.json only."""
-    text = REASON_TEXT.get(item.reason, item.reason)
-    outcome = unreadable_outcome(None, item.reason, f"「{item.filename}」{text}")
+def skipped_outcome(item: Skipped, lang: str = "zh") -> dict[str, Any]:
+    """The reason in plain words; the technical detail goes to summary.json's problems only."""
+    zh, en = REASON_TEXT.get(item.reason, (item.reason, item.reason))
+    message = f"“{item.filename}” {en}" if lang == "en" else f"「{item.filename}」{zh}"
+    outcome = unreadable_outcome(None, item.reason, message)
     outcome["problems"] = [item.detail]
     return outcome
 
@@ -186,6 +196,7 @@ def collect(
     run: Runner,
     progress: Callable[[int, int], None] | None,
     out_dir: Path,
+    lang: str = "zh",
 ) -> int:
     """Gather, check what is new, and spool every submission; return how many were reused.
 
@@ -219,7 +230,7 @@ def collect(
                 if item.reason in UNREADABLE_REASONS:
                     counter["seen"] += 1
                     envelopes[seq] = record
-                    finish(seq, skipped_outcome(item), {})
+                    finish(seq, skipped_outcome(item, lang), {})
                 else:
                     spool.add_skipped({**record, "reason": item.reason, "detail": item.detail})
                 continue
