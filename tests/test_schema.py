@@ -63,3 +63,13 @@ def test_both_validators_give_the_same_findings(form: Form) -> None:
         "additionalProperties",
         "required",
     }
+
+
+def test_schema_messages_name_types_in_plain_chinese(form: Form) -> None:
+    from xlcheck.checks.schema import check_schema
+
+    doc = valid_document(form, 4)
+    doc["applications"]["new"]["total"] = "多"
+    [finding] = [f for f in check_schema(form, doc) if f.pointer == "/applications/new/total"]
+    assert "应为整数" in finding.message.zh and "integer" not in finding.message.zh
+    assert "expected integer" in finding.message.en

@@ -173,10 +173,27 @@ def _to_findings(form: Form, error: SchemaError) -> list[Finding]:
     return [make_finding("J01", form=form, key=".".join(error.path), detail=_detail(error))]
 
 
+_TYPE_ZH = {
+    "integer": "整数",
+    "number": "数字",
+    "string": "文字",
+    "boolean": "是或否",
+    "object": "一组数据",
+    "array": "列表",
+    "null": "空",
+}
+
+
+def _type_zh(value: Any) -> str:
+    """JSON Schema type names as an office reads them: 'integer' -> 整数, a list joined with 或."""
+    names = value if isinstance(value, list) else [value]
+    return "或".join(_TYPE_ZH.get(str(name), str(name)) for name in names)
+
+
 def _detail(error: SchemaError) -> Text:
     value = error.expected
     zh = {
-        "type": f"类型不对（应为 {value}）",
+        "type": f"类型不对（应为{_type_zh(value)}）",
         "required": "缺少这一项",
         "minimum": f"不能小于 {value}",
         "maximum": f"不能大于 {value}",
