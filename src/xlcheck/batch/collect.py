@@ -136,7 +136,8 @@ class Spool:
     def add_skipped(self, record: dict[str, Any]) -> None:
         """A file that is not a submission (listed in the summaries, never checked)."""
         self.db.execute(
-            "INSERT INTO skipped VALUES (?, ?)", (record["seq"], _json_line(record).decode())
+            "INSERT INTO skipped VALUES (?, ?)",
+            (record["seq"], json.dumps(record, ensure_ascii=False, default=str)),
         )
 
     def skipped(self) -> Iterator[dict[str, Any]]:

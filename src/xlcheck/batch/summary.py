@@ -288,9 +288,12 @@ class SummaryJson:
         self.fh.write((text + ',\n "rows": [').encode("utf-8"))
 
     def add_row(self, row: Mapping[str, Any]) -> None:
-        prefix = "\n  " if self.first else ",\n  "
+        self._item(row, self.first)
         self.first = False
-        self.fh.write((prefix + _ROW_JSON(row)).encode("utf-8"))
+
+    def _item(self, item: Mapping[str, Any], first: bool) -> None:
+        """One element of a list, on its own line."""
+        self.fh.write((("\n  " if first else ",\n  ") + _ROW_JSON(item)).encode("utf-8"))
 
     def finish(self, tail: Mapping[str, Any]) -> None:
         """The rest after the rows; an iterator value is written as a list, item by item."""
@@ -299,7 +302,7 @@ class SummaryJson:
             if isinstance(value, Iterator):
                 self.fh.write(f',\n "{key}": ['.encode())
                 for index, item in enumerate(value):
-                    self.fh.write((("\n  " if index == 0 else ",\n  ") + _ROW_JSON(item)).encode())
+                    self._item(item, index == 0)
                 self.fh.write(b"\n ]")
                 continue
             text = json.dumps(value, ensure_ascii=False, default=str, sort_keys=False)
