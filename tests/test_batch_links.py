@@ -4,6 +4,7 @@ exactly what xlsxwriter writes when it keeps the links itself, whatever the chun
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +44,10 @@ def _book(with_spool: bool, rows: int, comment: bool = False) -> tuple[bytes, Li
             sheet.write_string(row, 1, "Word", link)
             spool.add(row, 1, path, path)
         else:
-            sheet.write_url(row, 1, "external:" + path, link, string="Word", tip=path)
+            # xlsxwriter leaves a path that looks escaped (%20) alone; links.py escapes every '%'
+            escaped = re.search("%[0-9a-fA-F]{2}", path)
+            target = path.replace("%", "%25") if escaped else path
+            sheet.write_url(row, 1, "external:" + target, link, string="Word", tip=path)
     book.add_worksheet("合计").write_number(0, 0, 1)
     book.close()
     return out.getvalue(), spool

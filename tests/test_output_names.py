@@ -84,7 +84,10 @@ def test_names_keep_what_people_read() -> None:
     assert safe_filename("某某县财政局") == "某某县财政局"
     assert safe_filename("某某\u202e局gpj.exe") == "某某局gpj.exe"
     assert safe_filename("\u200b.某某局") == "某某局"
-    assert safe_filename("汇总.xlsx") == "_汇总.xlsx" and safe_filename("SUMMARY.JSON") == "_SUMMARY.JSON"
+    assert (
+        safe_filename("汇总.xlsx") == "_汇总.xlsx"
+        and safe_filename("SUMMARY.JSON") == "_SUMMARY.JSON"
+    )
     assert safe_filename("com1.txt") == "_com1.txt" and safe_filename("NUL .x") == "_NUL .x"
     assert safe_name("a" * 300).encode() == b"a" * NAME_MAX_BYTES
     cut = safe_name(EXT_B, reserve=SUFFIX_ROOM)
@@ -134,7 +137,14 @@ def test_four_byte_names_sent_twice_stay_within_255_bytes(form: Form, tmp_path: 
 
 # ---- issue 10.15: links to names with %XX, bidi and zero-width characters --------------------
 
-ODD_NAMES = ["某某%41局", "某某%2F局", "某某 局%", "某某\u202e局gpj.exe", "某某\u200b局", "某某[1]{2}局"]
+ODD_NAMES = [
+    "某某%41局",
+    "某某%2F局",
+    "某某 局%",
+    "某某\u202e局gpj.exe",
+    "某某\u200b局",
+    "某某[1]{2}局",
+]
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +191,11 @@ def test_libreoffice_opens_the_file_each_link_names(
 
 
 def test_convert_never_writes_one_output_over_another(form: Form, tmp_path: Path) -> None:
-    sources = [tmp_path / "a" / "报表.xlsx", tmp_path / "b" / "报表.xlsx", tmp_path / "c" / "报表.XLSX"]
+    sources = [
+        tmp_path / "a" / "报表.xlsx",
+        tmp_path / "b" / "报表.xlsx",
+        tmp_path / "c" / "报表.XLSX",
+    ]
     for index, source in enumerate(sources):
         source.parent.mkdir()
         values = office_values(form, index + 1) | {"agency.name": f"第{index}局"}
@@ -192,9 +206,13 @@ def test_convert_never_writes_one_output_over_another(form: Form, tmp_path: Path
     assert run.returncode == 0, run.stderr
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
-        f"{stem}{suffix}" for stem in ("报表", "报表-2", "报表-3") for suffix in (".json", ".sourcemap.json")
+        f"{stem}{suffix}"
+        for stem in ("报表", "报表-2", "报表-3")
+        for suffix in (".json", ".sourcemap.json")
     )
-    agencies = [json.loads((out / f"{s}.json").read_text("utf-8")) for s in ("报表", "报表-2", "报表-3")]
+    agencies = [
+        json.loads((out / f"{s}.json").read_text("utf-8")) for s in ("报表", "报表-2", "报表-3")
+    ]
     assert [a["agency"]["name"] for a in agencies] == ["第0局", "第1局", "第2局"]
     lines = [line for line in run.stderr.splitlines() if str(out) in line]
     for source, stem in zip(sources, ("报表", "报表-2", "报表-3"), strict=True):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from xlcheck.filenames import name_key
 from xlcheck.form.model import Form
 
 from .aggregate import check_aggregate
@@ -57,7 +58,9 @@ REPORT_ROWS = 1000
 
 def run_finish(plan: Plan, spool: Spool, json_fh: IO[bytes], xlsx_fh: IO[bytes]) -> None:
     """One pass over the spool in row order, writing both summaries as it goes."""
-    spool.db.execute("CREATE TABLE office_folder (key TEXT PRIMARY KEY, folder TEXT UNIQUE)")
+    spool.db.execute(
+        "CREATE TABLE office_folder (key TEXT PRIMARY KEY, folder TEXT, folded TEXT UNIQUE)"
+    )
     plan.folders = spool.db
     book = SummaryBook(xlsx_fh)
     summary = SummaryJson(json_fh, {"form": plan.form.id, "form_version": plan.form.form_version})
@@ -133,7 +136,8 @@ def _place(plan: Plan, record: dict[str, Any], current: bool) -> dict[str, str]:
 
 
 def office_folder(plan: Plan, key: str, name: str) -> str:
-    """A folder per office; two offices with the same name get distinct folders.
+    """A folder per office; two offices with the same name get distinct folders, and so do two
+    whose names differ only in case (one folder on Windows and macOS).
 
     The names are kept in the spool's SQLite database, not in memory (one row per office).
     """
@@ -144,9 +148,11 @@ def office_folder(plan: Plan, key: str, name: str) -> str:
         return str(row[0])
     base = safe_filename(name)
     folder, n = base, 2
-    while db.execute("SELECT 1 FROM office_folder WHERE folder = ?", (folder,)).fetchone():
+    while db.execute(
+        "SELECT 1 FROM office_folder WHERE folded = ?", (name_key(folder),)
+    ).fetchone():
         folder, n = f"{base}-{n}", n + 1
-    db.execute("INSERT INTO office_folder VALUES (?, ?)", (key, folder))
+    db.execute("INSERT INTO office_folder VALUES (?, ?, ?)", (key, folder, name_key(folder)))
     return folder
 
 

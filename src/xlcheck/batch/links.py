@@ -6,8 +6,8 @@ summary that grew with the number of submissions. So the list's cells are writte
 text in link style, each link goes to a scratch file, and `add_hyperlinks` copies the closed
 package member by member, streaming the `<hyperlinks>` element into the sheet and the
 relationships into the sheet's .rels part. The XML is what xlsxwriter writes for an
-`external:` link to a relative path (tests/test_batch_links.py holds the two byte-identical).
-"""
+`external:` link to a relative path (tests/test_batch_links.py holds the two byte-identical),
+but for a '%' in a name, which is always escaped (see relationship_target)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ _AFTER_LINKS = re.compile(
 _CHUNK = 1 << 16
 _CARRY = 32  # longer than any marker above, so none is missed across two chunks
 _ATTR = {'"': "&quot;"}
+# What a URI path may not hold (RFC 3986) and a file name may: escaped in one pass, so '%' in a
+# name stays '%'. Non-ASCII stays as it is (an IRI), as xlsxwriter writes it; Excel, WPS and
+# LibreOffice resolve it. '#' and '?' never reach a link (filenames.safe_name replaces them).
+_URL_ESCAPES = str.maketrans({c: f"%{ord(c):02x}" for c in '%" <>[]^`{|}'})
 
 
 class LinkSpool:
@@ -63,17 +67,13 @@ class LinkSpool:
 
 
 def relationship_target(path: str) -> str:
-    """The Target of a relative file link as xlsxwriter writes it: backslashes, URL escapes."""
+    """The Target of a relative file link: backslashes and URL escapes, as xlsxwriter writes it,
+    except that '%' is always escaped (xlsxwriter leaves a path that looks escaped alone, so a
+    folder called 某某%41局 was opened as 某某A局)."""
     link = path.replace("/", "\\")
     if link.startswith(".\\"):
         link = link[2:]
-    if re.search("%[0-9a-fA-F]{2}", link):  # looks escaped already: left alone, as xlsxwriter does
-        return link
-    for char, code in (("%", "%25"), ('"', "%22"), (" ", "%20"), ("<", "%3c"), (">", "%3e")):
-        link = link.replace(char, code)
-    for char, code in (("[", "%5b"), ("]", "%5d"), ("^", "%5e"), ("`", "%60")):
-        link = link.replace(char, code)
-    return link.replace("{", "%7b").replace("}", "%7d")
+    return link.translate(_URL_ESCAPES)
 
 
 def add_hyperlinks(package: IO[bytes], dest: IO[bytes], sheet_part: str, links: LinkSpool) -> None:

@@ -11,22 +11,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xlcheck.filenames import SUFFIX_ROOM, safe_name
+
 # GB 32100-2015: 18 characters from this alphabet; the last is a check character (mod 31).
 CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*#]')  # '#' would cut a hyperlink
 _SPACES = re.compile(r"\s+")
-MAX_DIR_CHARS = 60
+MAX_DIR_CHARS = 60  # a folder name people can still read in Explorer's column
 UNNAMED = "未填机关名称"
-RESERVED = {
-    "CON",
-    "PRN",
-    "AUX",
-    "NUL",
-    *(f"COM{i}" for i in range(10)),
-    *(f"LPT{i}" for i in range(10)),
-}
+# What a batch writes at OUT's top level beside the office folders (batch/__init__.py, state.py;
+# SQLite's journal next to its file): an office called 汇总.xlsx must not take one of these names.
+OWN_NAMES = frozenset(
+    {
+        "汇总.xlsx",
+        "summary.json",
+        ".xlcheck-state.sqlite",
+        ".xlcheck-state.sqlite-journal",
+        ".xlcheck-state.sqlite-wal",
+        ".xlcheck-state.sqlite-shm",
+        ".xlcheck-store",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -70,12 +76,9 @@ def identify_office(values: Mapping[str, Any], fallback: str) -> Office:
 
 
 def safe_filename(name: str) -> str:
-    """A name usable as a folder or file on Windows, macOS and Linux, Chinese kept."""
-    text = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" .")
-    text = text[:MAX_DIR_CHARS].rstrip(" .")
-    if not text or text.upper().split(".")[0] in RESERVED:
-        text = f"_{text}"
-    return text
+    """An office's folder and file name base: safe on every system, room left for the suffixes,
+    never one of the batch's own names (see filenames.safe_name)."""
+    return safe_name(name, reserve=SUFFIX_ROOM, max_chars=MAX_DIR_CHARS, taken=OWN_NAMES)
 
 
 # ---- the roster of offices that must report --------------------------------------------------------

@@ -73,12 +73,19 @@ def link_file(source: Path, dest: Path) -> None:
         os.close(fd)
         os.unlink(tmp)
         try:
-            os.link(source, tmp)
-        except OSError:  # file systems without hard links (FAT, some shares)
-            shutil.copyfile(source, tmp)
-        os.replace(tmp, dest)
+            _link_or_copy(source, tmp)
+            os.replace(tmp, dest)
+        finally:  # nothing of ours is left behind when the name cannot be made
+            Path(tmp).unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot write {dest}: {exc.strerror or exc}") from exc
+
+
+def _link_or_copy(source: Path, dest: str) -> None:
+    try:
+        os.link(source, dest)
+    except OSError:  # file systems without hard links (FAT, some shares)
+        shutil.copyfile(source, dest)
 
 
 def remove_stale(out_dir: Path, before: Iterable[str], now: set[str]) -> None:

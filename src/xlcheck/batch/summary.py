@@ -21,7 +21,7 @@ from xlcheck.form.model import Form
 from xlcheck.xlsxout.safe_text import neutralise
 
 from .collect import IGNORED_TEXT
-from .links import LinkSpool, add_hyperlinks
+from .links import LinkSpool, add_hyperlinks, relationship_target
 
 ROW_COLUMNS = (
     ("序号", 6, "seq"),
@@ -131,7 +131,8 @@ class SummaryBook:
 
     def _write_link(self, row: int, col: int, rel: str, label: str) -> None:
         """The label in link style; the link itself is spooled to disk (see links.py)."""
-        if self.links >= MAX_LINKS or len("external:" + rel) > MAX_URL or not _linkable(rel):
+        too_long = len("external:" + relationship_target(rel)) > MAX_URL  # as Excel counts it
+        if self.links >= MAX_LINKS or too_long or not _linkable(rel):
             self.rows.write_string(row, col, neutralise(rel), self.item)
             return
         self.rows.write_string(row, col, label, self.link)
