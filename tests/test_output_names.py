@@ -220,3 +220,17 @@ def test_convert_never_writes_one_output_over_another(form: Form, tmp_path: Path
     again = xlcheck(*args, "--lang", "en")  # the same names again; replacing them is said
     assert again.returncode == 0 and sorted(p.name for p in out.iterdir()) == names
     assert again.stderr.count("replaced") == 6, again.stderr
+
+
+def test_check_error_workbooks_differ_where_case_does_not_tell_them_apart(tmp_path: Path) -> None:
+    """On Windows and macOS Bad.errors.xlsx and bad.errors.xlsx are one file."""
+    bad = Path(__file__).parents[1] / "examples" / "某县交通运输局-2024-有错误.xlsx"
+    sources = [tmp_path / "a" / "Bad\u200b.xlsx", tmp_path / "b" / "bad.xlsx"]
+    for source in sources:
+        source.parent.mkdir()
+        source.write_bytes(bad.read_bytes())
+    out = tmp_path / "out"
+    run = xlcheck("check", *map(str, sources), "--errors-dir", str(out))
+    assert run.returncode == 1
+    assert sorted(p.name for p in out.iterdir()) == ["Bad.errors.xlsx", "bad-2.errors.xlsx"]
+    assert f"{sources[1]} → {out / 'bad-2.errors.xlsx'}" in run.stderr

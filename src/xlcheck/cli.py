@@ -113,15 +113,16 @@ def _previous_values(form: Any, previous: Path | None) -> dict[str, Any] | None:
 def _write_error_workbooks(
     form: Any, results: Sequence[Any], files: Sequence[Path], folder: Path, lang: str
 ) -> None:
+    from xlcheck.filenames import RunNames
     from xlcheck.outputs import OutputError, write_atomic
     from xlcheck.xlsxout import write_error_workbook
 
     inputs = {Path(f): None for f in files}
-    used: set[str] = set()
+    names = RunNames([".errors.xlsx"])  # two inputs called 报表.xlsx: 报表 and 报表-2
     for result, source in zip(results, files, strict=True):
         if result.valid or not result.readable or result.kind != "xlsx":
             continue
-        dest = folder / _unique_name(Path(source).stem + ".errors.xlsx", used)
+        dest = folder / f"{names.take(Path(source).stem)}.errors.xlsx"
 
         def write(fh: Any, result: Any = result, source: Path = source) -> None:
             write_error_workbook(
@@ -137,17 +138,8 @@ def _write_error_workbooks(
             write_atomic(dest, write, protect=inputs)
         except OutputError as exc:
             fail(str(exc))
-        click.echo(f"错误清单：{dest}", err=True)
-
-
-def _unique_name(name: str, used: set[str]) -> str:
-    candidate, n = name, 1
-    while candidate in used:
-        n += 1
-        stem, _, suffix = name.partition(".")
-        candidate = f"{stem}-{n}.{suffix}"
-    used.add(candidate)
-    return candidate
+        said = "error workbook: " if lang == "en" else "错误清单："
+        click.echo(f"{said}{source} → {dest}", err=True)
 
 
 @cli.command()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import click
 
@@ -44,15 +44,13 @@ def convert(
 
     form = load_form_or_fail(form_name)
     _ensure_folder(out_dir)
-    inputs = {Path(f): None for f in files}
+    run = Outputs(out_dir, files, (f".{target}", ".sourcemap.json", ".errors.xlsx"), lang)
     results = [check_path(Path(f), form) for f in files]
     for result, source in zip(results, files, strict=True):
         if result.valid or (force and result.readable):
-            _write_outputs(
-                form, result, Path(source), out_dir, target, source_map, docx_template, inputs
-            )
+            _write_outputs(form, result, Path(source), run, target, source_map, docx_template)
         elif result.readable and result.kind == "xlsx":
-            _write_errors(form, result, Path(source), out_dir, lang, inputs)
+            _write_errors(form, result, Path(source), run)
     invalid = [r for r in results if not r.valid]
     if invalid:
         click.echo(format_text(invalid, lang, styler(sys.stdout.isatty())), nl=False)  # type: ignore[arg-type]
@@ -74,91 +72,116 @@ def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 
 
+class Outputs:
+    """Where one run's outputs go: a stem per input, distinct across the run (two inputs called
+    报表.xlsx from two folders write 报表.json and 报表-2.json), each file written atomically and
+    said on stderr with the input it came from."""
+
+    def __init__(self, out_dir: Path, files: Sequence[Path], suffixes: Sequence[str], lang: str):
+        from xlcheck.filenames import RunNames
+
+        self.out_dir, self.lang = out_dir, lang
+        self.inputs = {Path(f): None for f in files}
+        self.resolved = {Path(f).resolve() for f in files}
+        self.names = RunNames(suffixes)
+
+    def stem(self, source: Path) -> str:
+        """The stem of this input's outputs; never an input's own name (then <stem>.canonical)."""
+        from xlcheck.filenames import SUFFIX_ROOM, safe_name
+
+        def blocked(stem: str) -> bool:
+            return any(
+                (self.out_dir / (stem + s)).resolve() in self.resolved for s in self.names.suffixes
+            )
+
+        wanted = source.stem
+        if blocked(safe_name(wanted, reserve=SUFFIX_ROOM)):
+            wanted += ".canonical"
+        return self.names.take(wanted, blocked)
+
+    def write(self, source: Path, dest: Path, write: Callable[[BinaryIO], None], done: str) -> None:
+        """Write dest from source; `done` names what was written (a key of _SAID)."""
+        from xlcheck.outputs import OutputError, write_atomic
+
+        existed = dest.exists()  # made before this run: no two outputs of one run share a name
+        try:
+            write_atomic(dest, write, protect=self.inputs)
+        except OutputError as exc:
+            fail(str(exc))
+        en = self.lang == "en"
+        more = _SAID["replaced"][en] if existed else ""
+        click.echo(f"{_SAID[done][en]}{more}{': ' if en else '：'}{source} → {dest}", err=True)
+
+
+# What a run says of each file it writes: (zh, en).
+_SAID = {
+    "written": ("已写出", "written"),
+    "errors": ("有错误，未转换；错误清单", "has errors, not converted; error workbook"),
+    "replaced": ("（替换了原有文件）", " (replaced an existing file)"),
+}
+
+
 def _write_outputs(
     form: Any,
     result: Any,
     source: Path,
-    out_dir: Path,
+    run: Outputs,
     target: str,
     with_map: bool,
     docx_template: Path | None,
-    inputs: dict[Path, None],
 ) -> None:
-    from xlcheck.outputs import (
-        OutputError,
-        canonical_document,
-        canonical_json,
-        source_map,
-        write_atomic,
-        write_bytes_atomic,
-    )
+    from xlcheck.outputs import canonical_document, canonical_json, source_map
 
     unvalidated = not result.valid
-    try:
-        if target == "json":
-            dest = _destination(out_dir, source, ".json", inputs)
-            write_bytes_atomic(
-                dest,
-                canonical_json(form, result, unvalidated=unvalidated).encode("utf-8"),
-                protect=inputs,
-            )
-        else:
-            from xlcheck.render.docx_report import write_report
+    stem = run.stem(source)
+    if target == "json":
+        data = canonical_json(form, result, unvalidated=unvalidated).encode("utf-8")
+        run.write(source, run.out_dir / f"{stem}.json", _bytes(data), "written")
+    else:
+        doc = canonical_document(form, result, unvalidated=unvalidated)
+        run.write(
+            source,
+            run.out_dir / f"{stem}.docx",
+            lambda fh: _write_docx(form, doc, fh, docx_template, unvalidated),
+            "written",
+        )
+    if with_map:
+        data = (json.dumps(source_map(form, result), ensure_ascii=False, indent=2) + "\n").encode()
+        run.write(source, run.out_dir / f"{stem}.sourcemap.json", _bytes(data), "written")
 
-            dest = _destination(out_dir, source, ".docx", inputs)
-            doc = canonical_document(form, result, unvalidated=unvalidated)
-            write_atomic(
-                dest,
-                lambda fh: write_report(
-                    form, doc, fh, docx_template=docx_template, unvalidated=unvalidated
-                ),
-                protect=inputs,
-            )
-        if with_map:
-            data = json.dumps(source_map(form, result), ensure_ascii=False, indent=2) + "\n"
-            write_bytes_atomic(
-                _destination(out_dir, source, ".sourcemap.json", inputs),
-                data.encode("utf-8"),
-                protect=inputs,
-            )
-    except OutputError as exc:
-        fail(str(exc))
+
+def _bytes(data: bytes) -> Callable[[BinaryIO], None]:
+    def write(fh: BinaryIO) -> None:
+        fh.write(data)
+
+    return write
+
+
+def _write_docx(
+    form: Any, doc: Any, fh: BinaryIO, docx_template: Path | None, unvalidated: bool
+) -> None:
+    from xlcheck.render.docx_report import write_report
+
+    try:
+        write_report(form, doc, fh, docx_template=docx_template, unvalidated=unvalidated)
     except ValueError as exc:  # render.TemplateError: an unreadable --docx-template
         fail(f"无法使用 Word 模板 / unusable --docx-template: {exc}")
-    click.echo(f"已写出：{dest}", err=True)
 
 
-def _destination(out_dir: Path, source: Path, suffix: str, inputs: dict[Path, None]) -> Path:
-    """<stem><suffix> in out_dir; an input is never the destination (then <stem>.canonical<suffix>)."""
-    dest = out_dir / (source.stem + suffix)
-    if any(dest.resolve() == p.resolve() for p in inputs):
-        dest = out_dir / (source.stem + ".canonical" + suffix)
-    return dest
-
-
-def _write_errors(
-    form: Any, result: Any, source: Path, out_dir: Path, lang: str, inputs: dict[Path, None]
-) -> None:
-    from xlcheck.outputs import OutputError, write_atomic
+def _write_errors(form: Any, result: Any, source: Path, run: Outputs) -> None:
     from xlcheck.xlsxout import write_error_workbook
 
-    dest = _destination(out_dir, source, ".errors.xlsx", inputs)
-    try:
-        write_atomic(
-            dest,
-            lambda fh: write_error_workbook(
-                form,
-                fh,
-                cells=result.raw,
-                findings=result.findings,
-                source_name=source.name,
-                lang=lang,
-            ),
-            protect=inputs,
+    def write(fh: BinaryIO) -> None:
+        write_error_workbook(
+            form,
+            fh,
+            cells=result.raw,
+            findings=result.findings,
+            source_name=source.name,
+            lang=run.lang,
         )
-    except OutputError as exc:
-        fail(str(exc))
-    click.echo(f"有错误，未转换；错误清单：{dest}", err=True)
+
+    run.write(source, run.out_dir / f"{run.stem(source)}.errors.xlsx", write, "errors")
 
 
 @click.command()
@@ -223,34 +246,25 @@ def carry_over(form: Any, last: dict[str, Any]) -> dict[str, Any]:
 def import_cmd(files: Sequence[Path], out_dir: Path, lang: str, form_name: str) -> None:
     """把已发布的报告（.txt/.html/.docx）转为规范 JSON 并审查 / import published reports."""
     from xlcheck.check import check_path
-    from xlcheck.outputs import OutputError, canonical_json, write_bytes_atomic
+    from xlcheck.outputs import canonical_json
     from xlcheck.report import format_text
 
     form = load_form_or_fail(form_name)
     _ensure_folder(out_dir)
-    inputs = {Path(f): None for f in files}
+    run = Outputs(out_dir, files, (".json", ".import.json"), lang)
     results = [check_path(Path(f), form) for f in files]
     for result, source in zip(results, files, strict=True):
         if not result.readable:
             continue
-        try:
-            dest = _destination(out_dir, Path(source), ".json", inputs)
-            write_bytes_atomic(
-                dest,
-                canonical_json(form, result, unvalidated=not result.valid).encode("utf-8"),
-                protect=inputs,
-            )
-            readings = {
-                "source": str(source),
-                "readings": [_reading_dict(r) for r in result.sources.values()],
-            }
-            write_bytes_atomic(
-                _destination(out_dir, Path(source), ".import.json", inputs),
-                (json.dumps(readings, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
-                protect=inputs,
-            )
-        except OutputError as exc:
-            fail(str(exc))
+        stem = run.stem(Path(source))
+        document = canonical_json(form, result, unvalidated=not result.valid).encode("utf-8")
+        run.write(Path(source), out_dir / f"{stem}.json", _bytes(document), "written")
+        readings = {
+            "source": str(source),
+            "readings": [_reading_dict(r) for r in result.sources.values()],
+        }
+        data = (json.dumps(readings, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        run.write(Path(source), out_dir / f"{stem}.import.json", _bytes(data), "written")
     click.echo(format_text(results, lang, styler(sys.stdout.isatty())), nl=False)  # type: ignore[arg-type]
     sys.exit(0 if all(r.valid for r in results) else 1)
 
