@@ -234,3 +234,14 @@ def test_check_error_workbooks_differ_where_case_does_not_tell_them_apart(tmp_pa
     assert run.returncode == 1
     assert sorted(p.name for p in out.iterdir()) == ["Bad.errors.xlsx", "bad-2.errors.xlsx"]
     assert f"{sources[1]} → {out / 'bad-2.errors.xlsx'}" in run.stderr
+
+
+def test_convert_of_an_input_with_a_name_of_248_bytes(form: Form, tmp_path: Path) -> None:
+    source = tmp_path / f"{EXT_B[:62]}.xlsx"  # 253 bytes: its .sourcemap.json would be 263
+    source.write_bytes(workbook(form, office_values(form, 1)))
+    out = tmp_path / "out"
+    run = xlcheck("convert", str(source), "--to", "json", "--source-map", "--out-dir", str(out))
+    assert run.returncode == 0, run.stderr
+    made = sorted(p.name for p in out.iterdir())
+    assert [n.endswith(".json") and EXT_B.startswith(n.split(".")[0]) for n in made] == [True] * 2
+    assert max(len(n.encode()) for n in made) <= NAME_MAX_BYTES
