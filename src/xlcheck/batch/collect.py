@@ -16,7 +16,7 @@ from xlcheck.inbox import Skipped, Submission, gather
 
 from .aggregate import Aggregate
 from .pool import Result, chunked, run_pool
-from .worker import Job, Settings, unreadable_outcome
+from .worker import Job, Settings, store_key, unreadable_outcome
 
 Runner = Callable[[Iterable[list[Job]]], Iterator[Result]]
 
@@ -203,8 +203,8 @@ def collect(
 
     Progress is reported as (done, seen so far): the total is not known before gathering ends.
 
-    Outcomes worth remembering for the next run are passed to `remember` with the input's sha256
-    (None in check-only runs, which keep no state).
+    Outcomes worth remembering for the next run are passed to `remember` with the input's key
+    (store_key: its bytes and file name; None in check-only runs, which keep no state).
     """
     envelopes: dict[int, dict[str, Any]] = {}
     counter = {"done": 0, "seen": 0, "reused": 0}
@@ -216,8 +216,8 @@ def collect(
         # decode them again; it takes back the few that turn out superseded.
         if outcome["readable"] and outcome["valid"]:
             spool.total.add(values)
-        if remember is not None and outcome.get("sha256") and not outcome.get("transient"):
-            remember(outcome["sha256"], outcome)
+        if remember is not None and outcome.get("key") and not outcome.get("transient"):
+            remember(outcome["key"], outcome)
         counter["done"] += 1
         if progress is not None:
             progress(counter["done"], counter["seen"])
@@ -237,12 +237,13 @@ def collect(
                 continue
             counter["seen"] += 1
             envelopes[seq] = record
-            hit = lookup(item.sha256)
+            key = store_key(item.sha256, item.filename)
+            hit = lookup(key)  # answers a re-run, and a copy whose twin was checked in this one
             if hit is not None:
                 counter["reused"] += 1
                 finish(seq, *hit)
             else:
-                yield Job(seq, item.filename, item.data, item.sha256)
+                yield Job(seq, item.filename, item.data, item.sha256, key)
 
     for seq, outcome, values in run(chunked(jobs())):
         finish(seq, outcome, values)
