@@ -93,14 +93,19 @@ class BatchReport:
                 f"; {self.ignored} other files ignored (see 已忽略的文件)" if self.ignored else ""
             )
             if self.duplicates:
-                more += f"; {self.duplicates} duplicate files (same content, counted once)"
+                more += (
+                    f"; {self.duplicates} duplicate files (same content, counted once),"
+                    " see 已忽略的文件"
+                )
             return text + more
         text = "，".join(f"{s} {self.counts.get(s, 0)} 份" for s in STATUSES)
         more = (
             f"；另有 {self.ignored} 个文件不是报送文件，见「已忽略的文件」" if self.ignored else ""
         )
         if self.duplicates:
-            more += f"；另有 {self.duplicates} 个重复的文件（内容相同，只计一次）"
+            more += (
+                f"；另有 {self.duplicates} 个重复的文件（内容相同，只计一次），见「已忽略的文件」"
+            )
         return text + more
 
 
