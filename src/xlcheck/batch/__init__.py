@@ -71,6 +71,7 @@ class BatchReport:
     rows: list[dict[str, Any]] = field(default_factory=list)
     reused: int = 0  # inputs unchanged since the last run, taken from the state without checking
     ignored: int = 0  # files that are no submission (listed on 汇总.xlsx's 已忽略的文件 sheet)
+    duplicates: int = 0  # later copies of a submission (listed there too), counted once
     summary_xlsx: Path | None = None
     summary_json: Path | None = None
 
@@ -91,11 +92,20 @@ class BatchReport:
             more = (
                 f"; {self.ignored} other files ignored (see 已忽略的文件)" if self.ignored else ""
             )
+            if self.duplicates:
+                more += (
+                    f"; {self.duplicates} duplicate files (same content, counted once),"
+                    " see 已忽略的文件"
+                )
             return text + more
         text = "，".join(f"{s} {self.counts.get(s, 0)} 份" for s in STATUSES)
         more = (
             f"；另有 {self.ignored} 个文件不是报送文件，见「已忽略的文件」" if self.ignored else ""
         )
+        if self.duplicates:
+            more += (
+                f"；另有 {self.duplicates} 个重复的文件（内容相同，只计一次），见「已忽略的文件」"
+            )
         return text + more
 
 
@@ -123,6 +133,7 @@ def run_batch(
                 )
                 _write_summaries(plan, spool)
                 ignored = spool.ignored_count()
+                duplicates = spool.ignored_count(duplicates=True)
             finally:
                 spool.close()
         if state is not None and store is not None:
@@ -132,7 +143,9 @@ def run_batch(
     finally:
         if state is not None:
             state.close()
-    report = BatchReport(dict(plan.counts), plan.rows, reused=reused, ignored=ignored)
+    report = BatchReport(
+        dict(plan.counts), plan.rows, reused=reused, ignored=ignored, duplicates=duplicates
+    )
     report.summary_xlsx, report.summary_json = out_dir / SUMMARY_XLSX, out_dir / SUMMARY_JSON
     return report
 

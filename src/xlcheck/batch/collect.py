@@ -16,7 +16,7 @@ from xlcheck.inbox import Skipped, Submission, gather
 
 from .aggregate import Aggregate
 from .pool import Result, chunked, run_pool
-from .worker import Job, Settings, unreadable_outcome
+from .worker import Job, Settings, store_key, unreadable_outcome
 
 Runner = Callable[[Iterable[list[Job]]], Iterator[Result]]
 
@@ -62,6 +62,7 @@ class Entry:
     office_key: str | None
     office: str | None
     when: float  # e-mail Date, else file mtime, else NO_TIME; gather order breaks ties
+    original: int | None = None  # a duplicate: the seq of the first copy (see mark_duplicates)
 
 
 NO_TIME = -1e300  # sorts before every real time (SQLite has no -inf literal to rely on)
@@ -81,13 +82,21 @@ class Spool:
         self.fh = fh
         self.total = total
         self.db = sqlite3.connect("")
-        # files that are not submissions (a PDF, an e-mail without attachment), kept here too
-        self.db.execute("CREATE TABLE skipped (seq INTEGER PRIMARY KEY, record TEXT NOT NULL)")
+        # files that are not submissions (a PDF, an e-mail without attachment) and later copies
+        # of a submission (duplicate = 1, added by the finishing pass), kept here too
+        self.db.execute(
+            "CREATE TABLE skipped (seq INTEGER PRIMARY KEY, record TEXT NOT NULL,"
+            " duplicate INTEGER NOT NULL)"
+        )
+        # `copy` says which entries are the same submission (see _copy_of); `original` is filled
+        # in by mark_duplicates once every entry is in
         self.db.execute(
             "CREATE TABLE entry (seq INTEGER PRIMARY KEY, offset INTEGER NOT NULL,"
-            " office_key TEXT, office TEXT, at REAL NOT NULL)"
+            " office_key TEXT, office TEXT, at REAL NOT NULL, copy TEXT, original INTEGER)"
         )
         self.db.execute("CREATE INDEX by_office ON entry (office_key, at, seq)")
+        self.db.execute("CREATE INDEX by_copy ON entry (copy, at, seq)")
+        self.marked = False
 
     def append(self, record: dict[str, Any], values: dict[str, Any]) -> None:
         offset = self.fh.tell()
@@ -96,29 +105,51 @@ class Spool:
         key = outcome["office_key"] if outcome["readable"] else None
         when = record["when"] if math.isfinite(record["when"]) else NO_TIME
         self.db.execute(
-            "INSERT INTO entry VALUES (?, ?, ?, ?, ?)",
-            (record["seq"], offset, key, outcome["office"], when),
+            "INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, NULL)",
+            (record["seq"], offset, key, outcome["office"], when, _copy_of(record)),
         )
+
+    def mark_duplicates(self) -> None:
+        """Set `original` on every later copy of a submission: the earliest copy (by time, then
+        gather order) is the submission, as the office first sent it; the rest repeat it."""
+        self.db.execute(
+            "UPDATE entry SET original = (SELECT o.seq FROM entry o"
+            "  WHERE o.copy = entry.copy AND o.office_key IS entry.office_key"
+            "  AND (o.at < entry.at OR (o.at = entry.at AND o.seq < entry.seq))"
+            "  ORDER BY o.at, o.seq LIMIT 1)"
+        )
+        self.marked = True
 
     def ordered(self) -> Iterator[tuple[Entry, bool]]:
         """(entry, is current) grouped by office, oldest first; unreadable ones last, in order.
 
-        The current submission of an office is its latest (by time, then gather order).
+        The current submission of an office is its latest (by time, then gather order) that is
+        no duplicate; a duplicate (entry.original set) is never current.
         """
+        if not self.marked:
+            self.mark_duplicates()
         readable = self.db.execute(
-            "SELECT e.seq, e.offset, e.office_key, e.office, e.at, NOT EXISTS ("
-            "  SELECT 1 FROM entry n WHERE n.office_key = e.office_key"
+            "SELECT e.seq, e.offset, e.office_key, e.office, e.at, e.original,"
+            " e.original IS NULL AND NOT EXISTS ("
+            "  SELECT 1 FROM entry n WHERE n.office_key = e.office_key AND n.original IS NULL"
             "  AND (n.at > e.at OR (n.at = e.at AND n.seq > e.seq)))"
             " FROM entry e WHERE e.office_key IS NOT NULL"
             " ORDER BY COALESCE(e.office, ''), e.office_key, e.at, e.seq"
         )
-        for seq, offset, key, office, at, current in readable:
-            yield Entry(seq, offset, key, office, at), bool(current)
+        for seq, offset, key, office, at, original, current in readable:
+            yield Entry(seq, offset, key, office, at, original), bool(current)
         unreadable = self.db.execute(
-            "SELECT seq, offset, office FROM entry WHERE office_key IS NULL ORDER BY seq"
+            "SELECT seq, offset, office, original FROM entry WHERE office_key IS NULL ORDER BY seq"
         )
-        for seq, offset, office in unreadable:
-            yield Entry(seq, offset, None, office, NO_TIME), False
+        for seq, offset, office, original in unreadable:
+            yield Entry(seq, offset, None, office, NO_TIME, original), False
+
+    def entry(self, seq: int) -> Entry:
+        """The entry spooled with that gather seq (the original of a duplicate)."""
+        row = self.db.execute(
+            "SELECT offset, office_key, office, at FROM entry WHERE seq = ?", (seq,)
+        ).fetchone()
+        return Entry(seq, *row)
 
     def read(self, entry: Entry) -> dict[str, Any]:
         """The record (envelope and outcome) without its values."""
@@ -133,11 +164,12 @@ class Spool:
         values: dict[str, Any] = json.loads(self.fh.readline())
         return values
 
-    def add_skipped(self, record: dict[str, Any]) -> None:
-        """A file that is not a submission (listed in the summaries, never checked)."""
+    def add_skipped(self, record: dict[str, Any], duplicate: bool = False) -> None:
+        """A file that is not a submission (listed in the summaries, never checked), or a
+        duplicate of one (checked, then found to repeat an earlier copy)."""
         self.db.execute(
-            "INSERT INTO skipped VALUES (?, ?)",
-            (record["seq"], json.dumps(record, ensure_ascii=False, default=str)),
+            "INSERT INTO skipped VALUES (?, ?, ?)",
+            (record["seq"], json.dumps(record, ensure_ascii=False, default=str), duplicate),
         )
 
     def skipped(self) -> Iterator[dict[str, Any]]:
@@ -146,12 +178,29 @@ class Spool:
             record: dict[str, Any] = json.loads(text)
             yield record
 
-    def ignored_count(self) -> int:
-        count: int = self.db.execute("SELECT COUNT(*) FROM skipped").fetchone()[0]
+    def ignored_count(self, duplicates: bool = False) -> int:
+        """How many files were no submission (or, with duplicates=True, repeated one)."""
+        query = "SELECT COUNT(*) FROM skipped WHERE duplicate = ?"
+        count: int = self.db.execute(query, (duplicates,)).fetchone()[0]
         return count
 
     def close(self) -> None:
         self.db.close()
+
+
+def _copy_of(record: dict[str, Any]) -> str | None:
+    """What two entries share when they are one submission arriving twice.
+
+    A readable one: its bytes (SHA-256), within its office, wherever it came from (a loose file
+    and its copy in a zip, one attachment in two e-mails). An unreadable one names no office,
+    and two offices may well send the same empty or broken file: only the same input given
+    twice (same place, same bytes) is one.
+    """
+    outcome = record["outcome"]
+    sha = outcome.get("sha256")
+    if outcome["readable"]:
+        return str(sha) if sha else None  # None: a copy of nothing
+    return f"{record.get('origin')}\n{sha or ''}"
 
 
 def _json_line(value: dict[str, Any]) -> bytes:
@@ -203,8 +252,8 @@ def collect(
 
     Progress is reported as (done, seen so far): the total is not known before gathering ends.
 
-    Outcomes worth remembering for the next run are passed to `remember` with the input's sha256
-    (None in check-only runs, which keep no state).
+    Outcomes worth remembering for the next run are passed to `remember` with the input's key
+    (store_key: its bytes and file name; None in check-only runs, which keep no state).
     """
     envelopes: dict[int, dict[str, Any]] = {}
     counter = {"done": 0, "seen": 0, "reused": 0}
@@ -216,8 +265,8 @@ def collect(
         # decode them again; it takes back the few that turn out superseded.
         if outcome["readable"] and outcome["valid"]:
             spool.total.add(values)
-        if remember is not None and outcome.get("sha256") and not outcome.get("transient"):
-            remember(outcome["sha256"], outcome)
+        if remember is not None and outcome.get("key") and not outcome.get("transient"):
+            remember(outcome["key"], outcome)
         counter["done"] += 1
         if progress is not None:
             progress(counter["done"], counter["seen"])
@@ -237,12 +286,13 @@ def collect(
                 continue
             counter["seen"] += 1
             envelopes[seq] = record
-            hit = lookup(item.sha256)
+            key = store_key(item.sha256, item.filename)
+            hit = lookup(key)  # answers a re-run, and a copy whose twin was checked in this one
             if hit is not None:
                 counter["reused"] += 1
                 finish(seq, *hit)
             else:
-                yield Job(seq, item.filename, item.data, item.sha256)
+                yield Job(seq, item.filename, item.data, item.sha256, key)
 
     for seq, outcome, values in run(chunked(jobs())):
         finish(seq, outcome, values)

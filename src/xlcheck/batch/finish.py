@@ -24,6 +24,18 @@ PASSED, FAILED, UNREADABLE, SUPERSEDED = "通过", "有错误", "无法读取", 
 STATUSES = (PASSED, FAILED, UNREADABLE, SUPERSEDED)
 MAX_CHANGED_SHOWN = 40
 SKIPPED_KEYS = ("origin", "filename", "reason", "detail", "sender", "subject", "date")
+DUPLICATE_KEYS = ("office", "duplicate_of")  # in summary.json for a duplicate only
+DUPLICATE = "duplicate"  # the skipped reason of a later copy of a submission
+DUPLICATE_TEXT = {  # (zh, en); "same": the very input given twice, "copy": the same bytes elsewhere
+    "same": (
+        "「{office}」：同一文件重复给出，只计一次",
+        "“{office}”: the same file given twice; counted once",
+    ),
+    "copy": (
+        "「{office}」重复报送：与「{original}」内容相同，只计一次",
+        "duplicate from “{office}”: same content as “{original}”; counted once",
+    ),
+}
 
 
 @dataclass
@@ -89,6 +101,9 @@ def rows_of(plan: Plan, spool: Spool) -> Iterator[dict[str, Any]]:
     previous_values: dict[str, Any] | None = None  # when decoded
     for entry, current in spool.ordered():
         record = spool.read(entry)
+        if entry.original is not None:
+            skip_duplicate(plan, spool, entry, record)
+            continue
         row = make_row(plan, record, current)
         values = None
         if entry.office_key is not None and entry.office_key == previous.office_key:
@@ -102,6 +117,25 @@ def rows_of(plan: Plan, spool: Spool) -> Iterator[dict[str, Any]]:
             spool.total.remove(values)
         previous, previous_values = entry, values
         yield row
+
+
+def skip_duplicate(plan: Plan, spool: Spool, entry: Entry, record: dict[str, Any]) -> None:
+    """A later copy of a submission: no row, no outputs, out of the totals; listed once among
+    the files that are no submission of their own, naming the copy it repeats."""
+    assert entry.original is not None
+    original = spool.read(spool.entry(entry.original))
+    outcome = record["outcome"]
+    if outcome["readable"] and outcome["valid"]:  # collect summed every valid report
+        spool.total.remove(spool.values(entry))
+    same = original["origin"] == record["origin"]
+    zh, en = DUPLICATE_TEXT["same" if same else "copy"]
+    office = outcome["office"] or record["filename"]
+    text = (en if plan.lang == "en" else zh).format(office=office, original=original["origin"])
+    detail = f"same content as {original['origin']}" + (" (the same input)" if same else "")
+    keys = ("seq", "origin", "filename", "sender", "subject", "date")
+    skipped = {k: record.get(k) for k in keys} | {"reason": DUPLICATE, "detail": detail}
+    skipped |= {"office": outcome["office"], "duplicate_of": original["origin"], "text": text}
+    spool.add_skipped(skipped, duplicate=True)
 
 
 def make_row(plan: Plan, record: dict[str, Any], current: bool) -> dict[str, Any]:
@@ -215,5 +249,12 @@ def _tail(
         "not_reported": None
         if missing is None
         else [{"name": n, "credit_code": c} for n, c in missing],
-        "skipped": ({k: s.get(k) for k in SKIPPED_KEYS} for s in skipped),
+        "skipped": (_skipped_item(s) for s in skipped),
     }
+
+
+def _skipped_item(record: Mapping[str, Any]) -> dict[str, Any]:
+    item = {k: record.get(k) for k in SKIPPED_KEYS}
+    if record.get("reason") == DUPLICATE:
+        item.update({k: record.get(k) for k in DUPLICATE_KEYS})
+    return item

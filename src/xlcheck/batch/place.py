@@ -36,13 +36,12 @@ def place_outputs(
 ) -> dict[str, Path]:
     """Link each stored output of a readable record into `folder`; return kind -> path."""
     outcome = record["outcome"]
-    sha = outcome["sha256"]
     target = folder if current else folder / "superseded"
-    names = output_names(outcome["office"], outcome["year"], sha, current)
+    names = output_names(outcome["office"], outcome["year"], outcome["sha256"], current)
     placed = {}
     for kind, stored in outcome["files"].items():
         placed[kind] = target / names[kind]
-        link_file(store_dir(store, sha) / stored, placed[kind])
+        link_file(store_dir(store, outcome["key"]) / stored, placed[kind])
     if drafts and current and "errors" in placed and record.get("sender"):
         draft = stored_draft(record, store, names["errors"])
         placed["reply"] = target / names["reply"]
@@ -53,7 +52,7 @@ def place_outputs(
 def stored_draft(record: Mapping[str, Any], store: Path, attachment_name: str) -> Path:
     """The reply draft for this e-mail, built once and kept in the store (same bytes on re-runs)."""
     outcome = record["outcome"]
-    folder = store_dir(store, outcome["sha256"])
+    folder = store_dir(store, outcome["key"])
     identity = f"{record.get('message_id')}|{record.get('sender')}|{attachment_name}"
     path = folder / f"reply-{hashlib.sha256(identity.encode()).hexdigest()[:16]}.eml"
     if not path.is_file():

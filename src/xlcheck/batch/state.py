@@ -1,5 +1,5 @@
-"""The re-run state of an output folder: which input contents were checked, with what result,
-and which files the batch placed (so stale ones can be removed and nothing else is touched).
+"""The re-run state of an output folder: which inputs (bytes and file name, see store_key) were
+checked, with what result, and which files the batch placed (so stale ones can be removed and nothing else is touched).
 
 It is an SQLite file, read and written row by row, so a province-sized folder costs no memory:
 every outcome and placed file is stamped with the run that last used it; at the end of a run the
@@ -28,7 +28,9 @@ _SCHEMA = (
 
 
 class State:
-    """Outcomes by input sha256 and the placed output files (relative), for one run."""
+    """Outcomes by input key (store_key: content and file name) and the placed output files
+    (relative), for one run. The column keeps its old name `sha`: rows of older runs, keyed by
+    the content alone, simply match nothing and are forgotten at the end of the run."""
 
     def __init__(self, out_dir: Path, config: dict[str, Any]) -> None:
         self.db = _open(out_dir / STATE_FILE)
@@ -43,14 +45,14 @@ class State:
         )
         self.run = (last.fetchone()[0] or 0) + 1
 
-    def outcome(self, sha256: str) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT outcome FROM entry WHERE sha = ?", (sha256,)).fetchone()
+    def outcome(self, key: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT outcome FROM entry WHERE sha = ?", (key,)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
-    def remember(self, sha256: str, outcome: dict[str, Any]) -> None:
+    def remember(self, key: str, outcome: dict[str, Any]) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO entry VALUES (?, ?, ?)",
-            (sha256, _dump(outcome, keep_order=True), self.run),
+            (key, _dump(outcome, keep_order=True), self.run),
         )
 
     def place(self, paths: Iterable[str]) -> None:
@@ -63,10 +65,10 @@ class State:
         rows = self.db.execute("SELECT path FROM placed WHERE run < ? ORDER BY path", (self.run,))
         yield from (path for (path,) in rows.fetchall())
 
-    def kept(self, sha256: str) -> bool:
-        """Whether this run used the stored outputs of that input."""
+    def kept(self, key: str) -> bool:
+        """Whether this run used the stored outputs of that input (a store folder's name)."""
         query = "SELECT 1 FROM entry WHERE sha = ? AND run = ?"
-        return self.db.execute(query, (sha256, self.run)).fetchone() is not None
+        return self.db.execute(query, (key, self.run)).fetchone() is not None
 
     def save(self) -> None:
         """Forget what this run did not use, record the settings, commit."""
@@ -106,13 +108,17 @@ def load_state(out_dir: Path, config: dict[str, Any]) -> State:
 
 
 def cached_result(
-    state: State, store: Path, sha256: str
+    state: State, store: Path, key: str
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(outcome, values) of an input checked before whose stored outputs are all still there."""
-    outcome = state.outcome(sha256)
+    """(outcome, values) of an input checked before whose stored outputs are all still there.
+
+    `key` (store_key) covers the file name, so the messages and outputs found here name this
+    very input, not another file with the same bytes.
+    """
+    outcome = state.outcome(key)
     if outcome is None:
         return None
-    folder = store_dir(store, sha256)
+    folder = store_dir(store, key)
     names = [*outcome.get("files", {}).values(), VALUES_FILE] if outcome.get("readable") else []
     if not all((folder / name).is_file() for name in names):
         return None

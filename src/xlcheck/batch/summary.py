@@ -163,7 +163,8 @@ class SummaryBook:
 
     def _skipped_sheet(self, records: Iterable[Mapping[str, Any]]) -> None:
         """已忽略的文件: what was in the inbox but is no submission (an e-mail without attachment,
-        a PDF), so the clerk can follow it up. Only when there is any."""
+        a PDF), so the clerk can follow it up, and later copies of a submission (重复报送: the list
+        keeps one row per submission, so counts and totals stay right). Only when there is any."""
         skipped = iter(records)
         first = next(skipped, None)
         if first is None:
@@ -177,7 +178,9 @@ class SummaryBook:
         for index, record in enumerate(itertools.chain([first], skipped), start=1):
             reason = str(record.get("reason"))
             for col, (_, _, key) in enumerate(SKIPPED_COLUMNS):
-                value = IGNORED_TEXT.get(reason, reason) if key == "reason" else record.get(key)
+                value = record.get(key)
+                if key == "reason":  # a duplicate's text was written in the batch's language
+                    value = record.get("text") or IGNORED_TEXT.get(reason, reason)
                 self._write_value(sheet, index, col, value)
 
     def _missing_sheet(self, missing: list[tuple[str, str | None]]) -> None:

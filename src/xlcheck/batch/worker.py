@@ -7,6 +7,7 @@ exception becomes an unreadable outcome for that file. Outcomes are plain JSON-a
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import resource
 import signal
@@ -33,12 +34,16 @@ _form: Form | None = None
 
 @dataclass(frozen=True)
 class Job:
-    """One submission to check: its place in gather order, its name and its bytes."""
+    """One submission to check: its place in gather order, its name and its bytes.
+
+    `key` names its outcome in the re-run state and its folder in the store (see store_key).
+    """
 
     seq: int
     filename: str
     data: bytes
     sha256: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -95,8 +100,18 @@ def _cap_memory(headroom: int) -> None:
         pass
 
 
-def store_dir(store: Path, sha256: str) -> Path:
-    return store / sha256[:2] / sha256
+def store_key(sha256: str, filename: str) -> str:
+    """What an outcome and its stored outputs depend on: the bytes AND the file name.
+
+    Messages ("「丙镇.xlsx」是空文件") and the error workbook name the file, and the name breaks
+    ties between text formats, so two inputs with the same bytes under different names are
+    two entries; the same name with the same bytes (a file given twice, a re-run) is one.
+    """
+    return hashlib.sha256(f"{sha256}\n{filename}".encode()).hexdigest()
+
+
+def store_dir(store: Path, key: str) -> Path:
+    return store / key[:2] / key
 
 
 def check_chunk(
@@ -153,6 +168,7 @@ def summarise(form: Form, result: FileResult, job: Job, lang: Lang) -> dict[str,
     year = result.values.get("year")
     return {
         "sha256": job.sha256,
+        "key": job.key,
         "kind": result.kind,
         "readable": result.readable,
         "valid": result.valid,
@@ -197,6 +213,7 @@ def unreadable_outcome(sha256: str | None, rule: str, message: str) -> dict[str,
 
 def failed_outcome(job: Job, finding: Finding, settings: Settings) -> dict[str, Any]:
     outcome = unreadable_outcome(job.sha256, finding.code, finding.text(settings.lang))
+    outcome["key"] = job.key
     outcome["transient"] = True  # not remembered across runs: a timeout or crash may not recur
     return outcome
 
@@ -209,7 +226,7 @@ def write_outputs(
 ) -> tuple[dict[str, str], list[str]]:
     """Write JSON + Word (valid) or the error workbook (invalid); return files and problems."""
     assert settings.store is not None
-    folder = store_dir(settings.store, job.sha256)
+    folder = store_dir(settings.store, job.key)
     files: dict[str, str] = {}
     problems: list[str] = []
     wanted = ["json", "docx"] if result.valid else ["errors"]
