@@ -4,6 +4,7 @@ report tampering as findings, normalise values, and recompute totals instead of 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from xlcheck.checks.kinds import RuleInput, plain, total
 from xlcheck.codes import format_value, make_finding
 from xlcheck.findings import Finding
 from xlcheck.form.fingerprint import layout_fingerprint
-from xlcheck.form.model import Form
+from xlcheck.form.model import Field, Form, Text
 from xlcheck.normalise import normalise
 from xlcheck.xlsx import Limits, PackageError, RawCell, XlsxPackage, open_package
 
@@ -267,12 +268,29 @@ def _take_values(
             reading.findings.append(
                 make_finding("V12", form=form, key=f.key, raw=raw, value=result.value)
             )
+        reading.findings.extend(_control_characters(form, f, raw))
         reading.raw[f.key] = raw
         reading.values[f.key] = result.value
         reading.sources[f.key] = SourceEntry(
             f.key, place.sheet, place.cell, place.name, raw, result.value, result.steps, formula
         )
     _recompute_totals(form, reading, overwritten, cached)
+
+
+# What XML 1.0 cannot hold (CR is allowed, and the text policy turns it into a line break).
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _control_characters(form: Form, f: Field, raw: Any) -> list[Finding]:
+    """Control characters in text stay in the data but cannot reach the Word report: say so."""
+    if f.is_numeric or not isinstance(raw, str):
+        return []
+    found = sorted(set(_XML_FORBIDDEN.findall(raw)))
+    if not found:
+        return []
+    names = [f"U+{ord(char):04X}" for char in found[:5]] + (["…"] if len(found) > 5 else [])
+    chars = Text("、".join(names), ", ".join(names))
+    return [make_finding("S17", form=form, key=f.key, chars=chars)]
 
 
 def _recompute_totals(
