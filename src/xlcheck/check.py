@@ -213,13 +213,21 @@ def _dedupe(findings: list[Finding], missing: frozenset[str], form: Form) -> lis
     for f in findings:
         if f.code.startswith("J") and f.pointer in taken:
             continue
-        if f.pointer in missing_pointers:
+        if f.pointer in missing_pointers or _holds_missing(f, missing_pointers):
             continue
         identity = (f.code, f.instance, f.pointer, f.message.zh)
         if identity not in seen:
             seen.add(identity)
             out.append(f)
     return out
+
+
+def _holds_missing(f: Finding, missing_pointers: set[str]) -> bool:
+    """A schema finding on an object whose fields were not read (a missing or moved sheet)."""
+    if not (f.code.startswith("J") and f.pointer not in (None, "", "/") and missing_pointers):
+        return False
+    prefix = f.pointer.rstrip("/") + "/"
+    return any(pointer.startswith(prefix) for pointer in missing_pointers)
 
 
 def _unlocated(f: Finding) -> Finding:
