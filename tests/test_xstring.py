@@ -182,3 +182,22 @@ def test_libreoffice_resaved_multiline_prose_comes_back_as_typed(
     assert result.raw[INTRO] == "第一段。\n第二段。"
     assert result.raw["other_matters"] == "甲_x0041_乙\n丙\x01丁"
     assert result.values[INTRO] == "第一段。\n第二段。"
+
+
+def test_a_lone_surrogate_in_json_is_a_located_error_not_a_crash(
+    form: Form, tmp_path: Path
+) -> None:
+    """`"\\ud800"` is JSON syntax but no character (RFC 8259 §8.2): no file can store it."""
+    doc = nest(form, {**valid_values(form, 5), INTRO: "甲\ud800乙"})
+    text = json.dumps(doc, indent=1)  # ASCII: the surrogate is written as the escape \ud800
+    (tmp_path / "in.json").write_text(text, encoding="utf-8")
+    line = text[: text.index("\\ud800")].count("\n") + 1
+    fill = subprocess.run(
+        [sys.executable, "-m", "xlcheck", "fill", str(tmp_path / "in.json"), "-o", "r.xlsx"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert fill.returncode == 1 and "Traceback" not in fill.stderr, fill.stderr
+    assert f"不是有效的 JSON（第 {line} 行" in fill.stdout and "U+D800" in fill.stdout
+    assert not (tmp_path / "r.xlsx").exists()
