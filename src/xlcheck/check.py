@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -142,7 +143,8 @@ def read_json(data: bytes, name: str, form: Form) -> FileResult:
     try:
         if len(data) > MAX_JSON_BYTES:
             raise ValueError("too large")
-        doc = json.loads(data.decode("utf-8-sig"), parse_constant=_not_json)
+        text = data.decode("utf-8-sig")
+        doc = json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         finding = make_finding("F11", file=name, line=exc.lineno, column=exc.colno, detail=exc.msg)
         return FileResult(name, "json", [finding], readable=False)
@@ -152,6 +154,10 @@ def read_json(data: bytes, name: str, form: Form) -> FileResult:
     except (ValueError, RecursionError) as exc:  # NaN/Infinity, too large, nested too deep
         detail = str(exc) if isinstance(exc, ValueError) else "nested too deep"
         finding = make_finding("F11", file=name, line=1, column=1, detail=detail)
+        return FileResult(name, "json", [finding], readable=False)
+    lone = _lone_surrogate(text)
+    if lone is not None:
+        finding = make_finding("F11", file=name, line=lone[0], column=lone[1], detail=lone[2])
         return FileResult(name, "json", [finding], readable=False)
     if not isinstance(doc, dict):
         return FileResult(
@@ -163,6 +169,27 @@ def read_json(data: bytes, name: str, form: Form) -> FileResult:
     result = FileResult(name, "json", values=flatten(form, doc), input_document=doc)
     result.template = {"form": str(doc.get("form")), "form_version": str(doc.get("form_version"))}
     return result
+
+
+# A \uD800-\uDFFF escape, with the low half that may follow it: JSON syntax allows a lone half,
+# but it is no character (RFC 8259 §8.2) and no xlsx, docx or UTF-8 file can store it.
+_SURROGATE_ESCAPE = re.compile(
+    r"(?<!\\)\\u[dD]([89a-fA-F])[0-9a-fA-F]{2}(\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
+)
+
+
+def _lone_surrogate(text: str) -> tuple[int, int, str] | None:
+    """(line, column, detail) of the first escape of half a UTF-16 pair without its other half."""
+    if "\\u" not in text:
+        return None
+    for match in _SURROGATE_ESCAPE.finditer(text):
+        if match.group(1) in "89abAB" and match.group(2):
+            continue  # a high half followed by a low half: one character
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - text.rfind("\n", 0, match.start())
+        code = match.group()[2:6].upper()
+        return line, column, f"U+{code} is half of a UTF-16 pair, not a character"
+    return None
 
 
 def _not_json(name: str) -> None:
@@ -213,13 +240,21 @@ def _dedupe(findings: list[Finding], missing: frozenset[str], form: Form) -> lis
     for f in findings:
         if f.code.startswith("J") and f.pointer in taken:
             continue
-        if f.pointer in missing_pointers:
+        if f.pointer in missing_pointers or _holds_missing(f, missing_pointers):
             continue
         identity = (f.code, f.instance, f.pointer, f.message.zh)
         if identity not in seen:
             seen.add(identity)
             out.append(f)
     return out
+
+
+def _holds_missing(f: Finding, missing_pointers: set[str]) -> bool:
+    """A schema finding on an object whose fields were not read (a missing or moved sheet)."""
+    if not (f.code.startswith("J") and f.pointer not in (None, "", "/") and missing_pointers):
+        return False
+    prefix = f.pointer.rstrip("/") + "/"
+    return any(pointer.startswith(prefix) for pointer in missing_pointers)
 
 
 def _unlocated(f: Finding) -> Finding:

@@ -227,6 +227,20 @@ _ENTRIES = [
         "工作簿中没有找到模板标识（可能另存时丢失），已按工作表名称和位置读取。",
         "The template identification is missing (perhaps lost when saving); read by sheet names and positions.",
     ),
+    _c(
+        "S16",
+        "table_shifted",
+        "error",
+        "{table}的内容整体{shift}（可能是被其他程序另存过），各单元格没有逐一检查。请把数据复制回原模板后再报送。",
+        "{table} has moved {shift} as a whole (perhaps re-saved by another program); its cells were not checked one by one. Copy the data back into the original template and send it again.",
+    ),
+    _c(
+        "S17",
+        "control_characters",
+        "warning",
+        "{where}含有无法显示的控制字符（{chars}），Word 报告中略去了这些字符。请删除后重新保存。",
+        "{where} contains control characters that cannot be shown ({chars}); the Word report leaves them out. Delete them and save again.",
+    ),
     # --- values ------------------------------------------------------------------------------------
     _c(
         "V01",

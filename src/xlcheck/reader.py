@@ -4,6 +4,10 @@ report tampering as findings, normalise values, and recompute totals instead of 
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +19,7 @@ from xlcheck.checks.kinds import RuleInput, plain, total
 from xlcheck.codes import format_value, make_finding
 from xlcheck.findings import Finding
 from xlcheck.form.fingerprint import layout_fingerprint
-from xlcheck.form.model import Form
+from xlcheck.form.model import Field, Form, Sheet, Text
 from xlcheck.normalise import normalise
 from xlcheck.xlsx import Limits, PackageError, RawCell, XlsxPackage, open_package
 
@@ -90,6 +94,7 @@ def _read_package(package: XlsxPackage, form: Form, name: str, reading: Reading)
     reading.findings.extend(_layout_changed(form, reading.template))
     sheet_names = _match_sheets(form, package, reading)
     places = _locate_fields(form, package, sheet_names, reading)
+    places = _drop_shifted(form, package, sheet_names, places, reading)
     cells, unprotected = _read_cells(package, places)
     _take_values(form, places, cells, reading)
     _workbook_findings(package, unprotected, reading)
@@ -218,6 +223,91 @@ def _locate_fields(
     return places
 
 
+# ---- a table moved as a whole ------------------------------------------------------------------
+
+# How far below the template's last label a moved table is looked for. pandas' `to_excel` adds
+# one header row and one index column; a few rows inserted above a table are the other case.
+SHIFT_SEARCH_ROWS = 10
+
+
+def _drop_shifted(
+    form: Form,
+    package: XlsxPackage,
+    sheet_names: Mapping[str, str | None],
+    places: list[_Place],
+    reading: Reading,
+) -> list[_Place]:
+    """A sheet whose labels all sit at one offset from the template's is one finding (S16), and its
+    fields are not read (as for a missing sheet): its cells are merely elsewhere, not wrong.
+
+    Only sheets read by position are looked at (their names were lost, as in any rewrite by
+    another program); a sheet with its names is read through them wherever its cells moved.
+    """
+    by_position = {place.sheet for place in places if place.name is None}
+    shifted: set[str] = set()
+    for sheet in form.sheets:
+        actual = sheet_names.get(sheet.id)
+        if actual is None or actual not in by_position:
+            continue
+        offset = _label_offset(package, actual, sheet)
+        if offset is not None:
+            shifted.add(actual)
+            reading.missing_keys.update(sheet.field_keys)
+            finding = make_finding("S16", table=sheet.short, shift=_shift_words(*offset))
+            reading.findings.append(dataclasses.replace(finding, sheet=actual))
+    return [place for place in places if place.sheet not in shifted] if shifted else places
+
+
+def _label_offset(package: XlsxPackage, name: str, sheet: Sheet) -> tuple[int, int] | None:
+    """(rows, columns) by which most of the sheet's labels moved, or None when they did not."""
+    labels = [
+        (parse_cell(label.range.split(":")[0]), _label_key(label.text)) for label in sheet.labels
+    ]
+    labels = [(place, text) for place, text in labels if text]
+    if not labels:
+        return None
+    last_row = max(row for (row, _), _ in labels) + SHIFT_SEARCH_ROWS
+    try:
+        cells = package.read_sheet(name, None, max_row=last_row).cells
+    except KeyError:
+        return None
+    found: dict[str, list[tuple[int, int]]] = {}
+    for ref, cell in cells.items():
+        if isinstance(cell.value, str):
+            found.setdefault(_label_key(cell.value), []).append(parse_cell(ref))
+    votes = Counter(
+        (row - label_row, col - label_col)
+        for (label_row, label_col), text in labels
+        for row, col in found.get(text, ())
+    )
+    if not votes:
+        return None
+    offset, count = votes.most_common(1)[0]
+    # A label repeated elsewhere casts a stray vote; a real move carries most labels with it.
+    enough = max(2, math.ceil(0.6 * len(labels)))
+    if offset == (0, 0) or count < enough or votes[(0, 0)] >= count:
+        return None
+    return offset
+
+
+def _label_key(text: str) -> str:
+    return "".join(text.split())
+
+
+def _shift_words(rows: int, cols: int) -> Text:
+    """'下移了 1 行、右移了 1 列' / 'down 1 row and right 1 column'."""
+    zh, en = [], []
+    if rows:
+        zh.append(f"{'下' if rows > 0 else '上'}移了 {abs(rows)} 行")
+        en.append(f"{'down' if rows > 0 else 'up'} {abs(rows)} row{'s' if abs(rows) > 1 else ''}")
+    if cols:
+        zh.append(f"{'右' if cols > 0 else '左'}移了 {abs(cols)} 列")
+        en.append(
+            f"{'right' if cols > 0 else 'left'} {abs(cols)} column{'s' if abs(cols) > 1 else ''}"
+        )
+    return Text("、".join(zh), " and ".join(en))
+
+
 def _read_cells(
     package: XlsxPackage, places: list[_Place]
 ) -> tuple[dict[tuple[str, str], RawCell], list[str]]:
@@ -267,12 +357,29 @@ def _take_values(
             reading.findings.append(
                 make_finding("V12", form=form, key=f.key, raw=raw, value=result.value)
             )
+        reading.findings.extend(_control_characters(form, f, raw))
         reading.raw[f.key] = raw
         reading.values[f.key] = result.value
         reading.sources[f.key] = SourceEntry(
             f.key, place.sheet, place.cell, place.name, raw, result.value, result.steps, formula
         )
     _recompute_totals(form, reading, overwritten, cached)
+
+
+# What XML 1.0 cannot hold (CR is allowed, and the text policy turns it into a line break).
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _control_characters(form: Form, f: Field, raw: Any) -> list[Finding]:
+    """Control characters in text stay in the data but cannot reach the Word report: say so."""
+    if f.is_numeric or not isinstance(raw, str):
+        return []
+    found = sorted(set(_XML_FORBIDDEN.findall(raw)))
+    if not found:
+        return []
+    names = [f"U+{ord(char):04X}" for char in found[:5]] + (["…"] if len(found) > 5 else [])
+    chars = Text("、".join(names), ", ".join(names))
+    return [make_finding("S17", form=form, key=f.key, chars=chars)]
 
 
 def _recompute_totals(

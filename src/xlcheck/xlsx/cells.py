@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from xlcheck.xlsx.errors import PackageError
 from xlcheck.xlsx.xmlsafe import rich_text
+from xlcheck.xlsx.xstring import decode_xstring
 
 CellValue = int | float | str | bool | None
 
@@ -85,7 +86,9 @@ def typed_value(
         return "bool", text.strip() in ("1", "true")
     if cell_type == "e":
         return "error", text
-    return "text", text  # "str" (formula text), "d" (ISO 8601 date text), unknown types
+    if cell_type == "str":  # a formula's text result: an ST_Xstring like any cell text
+        return "text", decode_xstring(text)
+    return "text", text  # "d" (ISO 8601 date text), unknown types
 
 
 def make_cell(

@@ -10,6 +10,7 @@ from xml.parsers import expat
 from xml.sax.saxutils import quoteattr
 
 from xlcheck.xlsx.errors import PackageError, corrupt_on_error
+from xlcheck.xlsx.xstring import decode_xstring
 
 _UTF8_NAMES: Final = frozenset({"utf-8", "utf8"})
 
@@ -117,16 +118,18 @@ def first_child(element: ET.Element, name: str) -> ET.Element | None:
 
 
 def rich_text(element: ET.Element, t_tag: str, r_tag: str) -> str:
-    """Text of an <si> or <is>: direct <t> plus rich-text runs <r><t>; phonetic runs skipped."""
+    """Text of an <si> or <is>: direct <t> plus rich-text runs <r><t>; phonetic runs skipped.
+
+    Each <t> is an ST_Xstring of its own, so escapes are decoded per piece, before joining."""
     if len(element) == 1 and element[0].tag == t_tag:
-        return element[0].text or ""
+        return decode_xstring(element[0].text or "")
     parts: list[str] = []
     for child in element:
         if child.tag == t_tag:
             parts.append(child.text or "")
         elif child.tag == r_tag:
             parts.extend(sub.text or "" for sub in child if sub.tag == t_tag)
-    return "".join(parts)
+    return "".join(map(decode_xstring, parts))
 
 
 def find_attr(element: ET.Element, local: str) -> str | None:

@@ -9,6 +9,7 @@ from xlsxwriter import Workbook
 
 from xlcheck.form.fingerprint import layout_fingerprint
 from xlcheck.form.model import Form
+from xlcheck.xlsxout import xstring  # noqa: F401 - installs the complete ST_Xstring escaping
 
 TEMPLATE_PASSWORD = "xlcheck"
 METADATA_SHEET = "_xlcheck"
