@@ -174,3 +174,17 @@ def test_ranges_are_data_with_defaults_per_type(form: Form) -> None:
     assert loaded.fields["grid.a.x"].maximum == 10**9
     mini["ranges"] = {"count": {"maximum": 50}}
     assert build_form(mini).fields["grid.a.x"].maximum == 50
+
+
+def test_an_implausible_count_is_one_problem_not_a_cascade(form: Form, tmp_path: Path) -> None:
+    """Like text in a count, an out-of-range value is left out of the cross-totals: the range
+    errors name it (and the total the spreadsheet computes from it), no rule repeats it."""
+    for index, typed in enumerate((10**12, 1e300)):
+        values = office_values(form, 5)
+        values["applications.new.natural_person"] = typed
+        path = tmp_path / f"{index}.xlsx"
+        path.write_bytes(workbook(form, values))
+        run = xlcheck("check", str(path), "--format", "json")
+        assert run.returncode == 1, run.stderr
+        found = {(f["code"], f["cell"]) for f in findings(run)}
+        assert found == {("V13", "D4"), ("V13", "J4")}, found

@@ -19,6 +19,7 @@ from xlcheck.form.model import Rule, Term
 # 0.1 + 0.2 == 0.3. Mixed sums are Decimals. Neither ever goes through binary float arithmetic.
 Number = int | Decimal
 _MICRO = Decimal("0.000001")
+_WHOLE = 1e15  # floats from here on are whole numbers
 
 
 _OPS: dict[str, Callable[[Number, Number], bool]] = {
@@ -60,6 +61,8 @@ def number(value: Any) -> Number | None:
     if kind is int:
         return value  # type: ignore[no-any-return]
     if kind is float:
+        if not -_WHOLE < value < _WHOLE:  # 1E+300 has no decimals to round (quantize would fail)
+            return Decimal(repr(value)) if math.isfinite(value) else None
         try:
             return Decimal(repr(value)).quantize(_MICRO).normalize()
         except InvalidOperation:
@@ -147,6 +150,8 @@ def plain(value: Number) -> int | float:
     """A sum -> the int or float shown to people and written to JSON."""
     if isinstance(value, int):
         return value
+    if not -_WHOLE < value < _WHOLE:  # a sum over 1E+300: a float, as the spreadsheet has it
+        return float(value)
     return int(value) if value == value.to_integral_value() else float(value)
 
 

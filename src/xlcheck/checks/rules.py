@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from xlcheck.checks.kinds import KINDS, RuleInput, Violation
@@ -49,13 +50,26 @@ def check_rules(
 ) -> list[Finding]:
     """All findings of all rule instances; rules about last year run only when it is given."""
     data = rule_input(form, values, previous, labels_seen)
+    domain = {r.instance: list(KINDS[r.kind](r, data)) for r in form.rules if r.kind == "domain"}
+    others = _without_implausible(data, domain.values())
     findings: list[Finding] = []
     for rule in form.rules:
         if rule.needs_previous and previous is None:
             continue
-        for violation in KINDS[rule.kind](rule, data):
+        found = domain[rule.instance] if rule.kind == "domain" else KINDS[rule.kind](rule, others)
+        for violation in found:
             findings.append(to_finding(form, rule, violation, data))
     return findings
+
+
+def _without_implausible(data: RuleInput, domain: Iterable[list[Violation]]) -> RuleInput:
+    """Out-of-range values left out of the other rules, as text is: one typo, one finding (V13)."""
+    implausible = [
+        v.key for found in domain for v in found if v.key and v.extra.get("code") == "V13"
+    ]
+    if not implausible:
+        return data
+    return dataclasses.replace(data, values={**data.values, **dict.fromkeys(implausible)})
 
 
 def to_finding(form: Form, rule: Rule, violation: Violation, data: RuleInput) -> Finding:
