@@ -164,8 +164,17 @@ def _write_docx(
 
     try:
         write_report(form, doc, fh, docx_template=docx_template, unvalidated=unvalidated)
-    except ValueError as exc:  # render.TemplateError: an unreadable --docx-template
+    except ValueError as exc:
+        if not _is_template_error(exc):  # a bad value is not the template's fault
+            raise
         fail(f"无法使用 Word 模板 / unusable --docx-template: {exc}")
+
+
+def _is_template_error(exc: ValueError) -> bool:
+    """Only an unreadable --docx-template is blamed on it (python-docx is loaded on the error path)."""
+    from xlcheck.render.docx_page import TemplateError
+
+    return isinstance(exc, TemplateError)
 
 
 def _write_errors(form: Any, result: Any, source: Path, run: Outputs) -> None:
@@ -213,9 +222,11 @@ def fill(
     if not result.readable:
         click.echo(format_text([result], lang), nl=False)  # type: ignore[arg-type]
         sys.exit(1)
+    last = check_path(previous, form) if previous is not None else None
+    _refuse_out_of_range([result] if last is None else [result, last], lang)
     values = dict(result.values)
-    if previous is not None:
-        values.update(carry_over(form, check_path(previous, form).values))
+    if last is not None:
+        values.update(carry_over(form, last.values))
     try:
         write_atomic(
             output, lambda fh: write_template(form, fh, values=values), protect={data: None}
@@ -223,6 +234,21 @@ def fill(
     except OutputError as exc:
         fail(str(exc))
     click.echo(f"已生成：{output}")
+
+
+def _refuse_out_of_range(results: list[Any], lang: str) -> None:
+    """A value outside its plausible range (V13) cannot go into a cell: say where, exit 1."""
+    import dataclasses
+
+    from xlcheck.report import format_text
+
+    found = [
+        dataclasses.replace(r, findings=[f for f in r.findings if f.code == "V13"]) for r in results
+    ]
+    found = [r for r in found if r.findings]
+    if found:
+        click.echo(format_text(found, lang), nl=False)  # type: ignore[arg-type]
+        sys.exit(1)
 
 
 def carry_over(form: Any, last: dict[str, Any]) -> dict[str, Any]:

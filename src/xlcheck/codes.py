@@ -6,9 +6,11 @@ Codes never change meaning. Templates use {name} placeholders, filled by plain s
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from xlcheck.findings import Finding
@@ -320,6 +322,13 @@ _ENTRIES = [
         "{where}的「{raw}」是按文本填写的数字，已按 {value} 读取；表格中的合计和勾稽检查不会计算文本，请改为直接输入数字 {value}。",
         "{where}: “{raw}” was typed as text and read as {value}; the sheet's totals and checks ignore text, so type the number {value}.",
     ),
+    _c(
+        "V13",
+        "out_of_range",
+        "error",
+        "{where}为 {value}，超出合理范围（{minimum}–{maximum}{unit}），请核实（是否多输了数字）。",
+        "{where} is {value}, outside the plausible range {minimum}–{maximum}{unit}; check for extra digits.",
+    ),
     # --- canonical JSON input --------------------------------------------------------------------
     _c("J01", "schema", "error", "{where}：{detail}", "{where}: {detail}"),
     _c(
@@ -425,15 +434,32 @@ def render(template: str, params: Mapping[str, Any]) -> str:
     return _PLACEHOLDER.sub(replace, template)
 
 
+# Beyond 10^15 a float no longer holds every integer exactly, and nobody reads 16 digits: larger
+# numbers are shown as Excel shows them (1E+308), never as a 309-digit integer.
+_PLAIN_LIMIT = 10**15
+
+
 def format_value(value: Any) -> str:
     """Numbers as people write them: 12, 0.5, 5949.088667 (no float noise, no trailing zeros)."""
     if isinstance(value, bool):
         return str(value)
+    if isinstance(value, int):
+        return str(value) if -_PLAIN_LIMIT < value < _PLAIN_LIMIT else _scientific(Decimal(value))
     if isinstance(value, float):
+        if not math.isfinite(value):
+            return "NaN" if math.isnan(value) else ("∞" if value > 0 else "-∞")
+        if abs(value) >= _PLAIN_LIMIT:
+            return _scientific(Decimal(repr(value)))
         if value.is_integer():
             return str(int(value))
         return f"{value:.6f}".rstrip("0").rstrip(".")
     return str(value)
+
+
+def _scientific(value: Decimal) -> str:
+    """1E+308, 1.5E+20: six significant decimals at most (Decimal: no 4,300-digit limit)."""
+    mantissa, exponent = f"{value:.6E}".split("E")
+    return f"{mantissa.rstrip('0').rstrip('.')}E{exponent}"
 
 
 def where(form: Form, f: Field, lang: Lang) -> str:

@@ -18,6 +18,12 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
+# Far beyond any plausible count or amount (the forms cap them at 10^9): such a text is read as an
+# approximate float (inf beyond 1.8e308) for the range check to report. int() of it could cost
+# quadratic time and refuses more than 4,300 digits; the float never reaches int() again.
+_MAX_DIGITS = 18
+# Floats at or above 2^53 no longer hold every integer: they stay floats rather than become ints.
+_EXACT = 2.0**53
 
 
 class Normalised(NamedTuple):
@@ -57,7 +63,7 @@ def _tidy_float(value: float, amount: bool, steps: tuple[str, ...]) -> Normalise
     rounded = round(value, 6)
     if rounded != value and abs(rounded - value) < 1e-9:
         steps, value = (*steps, "float_noise"), rounded
-    if value.is_integer() and not amount:
+    if value.is_integer() and not amount and abs(value) < _EXACT:
         # 3.0 typed as text is recorded; a numeric cell holding 3.0 is simply the count 3.
         return Normalised(int(value), (*steps, "integral_float") if steps else steps)
     return Normalised(value, steps)
@@ -78,13 +84,17 @@ def _number_from_text(raw: str, amount: bool) -> Normalised:
         steps.append("thousands_separator")
     if not _NUMBER.match(squeezed):
         return Normalised(raw)  # not a number: kept as typed, R5 reports it
+    if len(squeezed.split(".")[0].lstrip("+-0")) > _MAX_DIGITS:
+        # Not "text_number": the range error says what matters, without echoing 5,000 digits.
+        steps[0] = "overlong_number"
+        return Normalised(float(squeezed), tuple(steps))
     if "." in squeezed:
         return _tidy_float(float(squeezed), amount, tuple(steps))
     return Normalised(int(squeezed), tuple(steps))
 
 
 def normalise_year(raw: Any) -> Normalised:
-    if isinstance(raw, float) and raw.is_integer():
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < _EXACT:
         return Normalised(int(raw), ("integral_float",))
     if isinstance(raw, str):
         text = _SPACES.sub("", unicodedata.normalize("NFKC", raw))

@@ -72,9 +72,7 @@ class Aggregate:
                 if type(value) is int:  # not bool, not text
                     self._ints[index] += sign * value
                 elif type(value) is float:
-                    # inf and nan (never in a valid report, R5) cannot be fractions: stay floats
-                    exact = Fraction(value) if math.isfinite(value) else value
-                    self._fractions[index] = self._fractions.get(index, 0) + sign * exact
+                    self._fractions[index] = _add(self._fractions.get(index, 0), sign * value)
                     self._floats[index] += sign
 
     def values(self) -> dict[str, int | float]:
@@ -84,10 +82,25 @@ class Aggregate:
         for index, key in enumerate(self._keys):
             if self._floats[index]:
                 exact = self._ints[index] + self._fractions[index]
-                totals[key] = round(float(exact), AMOUNT_PLACES)
+                totals[key] = round(_to_float(exact), AMOUNT_PLACES)
             else:
                 totals[key] = self._ints[index]
         return totals
+
+
+def _add(total: Fraction | float | int, value: float) -> Fraction | float:
+    """Exact while both are finite; inf and nan (never in a valid report, R5) make it a float."""
+    if math.isfinite(value) and not isinstance(total, float):
+        return total + Fraction(value)
+    return _to_float(total) + value
+
+
+def _to_float(exact: Fraction | float) -> float:
+    """The nearest float; a sum beyond the float range (two fees of 1e308) is ±inf, not a crash."""
+    try:
+        return float(exact)
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
 
 
 def _picker(keys: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:

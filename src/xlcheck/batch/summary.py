@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import IO, Any
 import xlsxwriter
 
 from xlcheck.cells import parse_range
+from xlcheck.codes import format_value
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form
 from xlcheck.xlsxout.safe_text import neutralise
@@ -52,6 +54,12 @@ LIST_PART = "xl/worksheets/sheet1.xml"  # 汇总 is the first sheet xlsxwriter w
 MAX_URL = 255
 MAX_CELL_TEXT = 2000
 TABLE_ROLES = {"title", "header", "band", "row", "note"}
+# A cell holds a finite double: a larger number (a 400-digit count), inf or nan is written as text.
+_BIG = sys.float_info.max
+
+
+def _text(value: Any) -> str:
+    return format_value(value) if isinstance(value, int | float) else str(value)
 
 
 class SummaryBook:
@@ -107,12 +115,12 @@ class SummaryBook:
                 value = "；".join(map(str, value))
             if value is None or value == "":
                 continue  # no cell at all (see __init__)
-            if type(value) is int or type(value) is float:  # not bool
+            if (type(value) is int or type(value) is float) and -_BIG < value < _BIG:  # not bool
                 if key == "seq":
                     value += 1  # people count from 1; summary.json keeps the 0-based gather order
                 write_number(index, col, value, fmt)
             else:
-                write_string(index, col, neutralise(str(value))[:MAX_CELL_TEXT], fmt)
+                write_string(index, col, neutralise(_text(value))[:MAX_CELL_TEXT], fmt)
         outputs = row.get("outputs", {})
         for offset, (label, key) in enumerate(LINK_COLUMNS):
             rel = outputs.get(key)
@@ -122,12 +130,12 @@ class SummaryBook:
 
     def _write_value(self, sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
         fmt = fmt or self.cell
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, int | float) and not isinstance(value, bool) and -_BIG < value < _BIG:
             sheet.write_number(row, col, value, fmt)
         elif value is None or value == "":
             sheet.write_blank(row, col, None, fmt)
         else:
-            sheet.write_string(row, col, neutralise(str(value))[:MAX_CELL_TEXT], fmt)
+            sheet.write_string(row, col, neutralise(_text(value))[:MAX_CELL_TEXT], fmt)
 
     def _write_link(self, row: int, col: int, rel: str, label: str) -> None:
         """The label in link style; the link itself is spooled to disk (see links.py)."""

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from xlcheck.checks.rules import range_finding
 from xlcheck.checks.schema import CREDIT_CODE_PATTERN
 from xlcheck.codes import format_value, make_finding
 from xlcheck.findings import Finding
@@ -42,9 +43,11 @@ def _field_findings(form: Form, f: Field, value: Any) -> Iterator[Finding]:
 
 
 def _year_findings(form: Form, f: Field, value: Any) -> Iterator[Finding]:
-    if (
-        not isinstance(value, int)
-        or isinstance(value, bool)
-        or not (f.minimum or 0) <= value <= (f.maximum or 9999)
-    ):
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # nan
+        yield make_finding("V08", form=form, key=f.key, raw=format_value(value))
+        return
+    low, high = f.minimum or 0, f.maximum or 9999
+    if not low <= value <= high:  # 1E+300 is a number, just not a plausible year
+        yield range_finding(form, f, value)
+    elif not float(value).is_integer():
         yield make_finding("V08", form=form, key=f.key, raw=format_value(value))

@@ -19,6 +19,7 @@ from xlcheck.form.model import Rule, Term
 # 0.1 + 0.2 == 0.3. Mixed sums are Decimals. Neither ever goes through binary float arithmetic.
 Number = int | Decimal
 _MICRO = Decimal("0.000001")
+_WHOLE = 1e15  # floats from here on are whole numbers
 
 
 _OPS: dict[str, Callable[[Number, Number], bool]] = {
@@ -40,6 +41,7 @@ class RuleInput:
     labels_seen: tuple[str, ...] = ()
     numeric_keys: frozenset[str] = frozenset()
     amount_keys: frozenset[str] = frozenset()
+    ranges: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)  # key -> plausible range
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ def number(value: Any) -> Number | None:
     if kind is int:
         return value  # type: ignore[no-any-return]
     if kind is float:
+        if not -_WHOLE < value < _WHOLE:  # 1E+300 has no decimals to round (quantize would fail)
+            return Decimal(repr(value)) if math.isfinite(value) else None
         try:
             return Decimal(repr(value)).quantize(_MICRO).normalize()
         except InvalidOperation:
@@ -146,6 +150,8 @@ def plain(value: Number) -> int | float:
     """A sum -> the int or float shown to people and written to JSON."""
     if isinstance(value, int):
         return value
+    if not -_WHOLE < value < _WHOLE:  # a sum over 1E+300: a float, as the spreadsheet has it
+        return float(value)
     return int(value) if value == value.to_integral_value() else float(value)
 
 
@@ -202,30 +208,35 @@ def check_zero_when(rule: Rule, data: RuleInput) -> Iterator[Violation]:
 
 
 def check_domain(rule: Rule, data: RuleInput) -> Iterator[Violation]:
-    """R5: every numeric field present, a number, >= 0; counts whole; amounts <= 6 decimals."""
-    get = data.values.get
+    """R5: every numeric field present, a number, >= 0, in its plausible range; counts whole;
+    amounts <= 6 decimals."""
+    get, ranges = data.values.get, data.ranges
     for key in rule.params["fields"]:
         value = get(key, _MISSING)
-        if type(value) is int and value >= 0:  # a whole count: nothing to check further
+        low, high = ranges.get(key, _UNBOUNDED)
+        if type(value) is int and low <= value <= high:  # a plausible count: nothing more to check
             continue
-        problem = _domain_problem(value, key in data.amount_keys)
+        problem = _domain_problem(value, key in data.amount_keys, (low, high))
         if problem:
             code, value = problem
             yield Violation(key=key, params={"value": value}, extra={"code": code})
 
 
 _MISSING = object()
+_UNBOUNDED = (0, math.inf)
 
 
-def _domain_problem(value: Any, is_amount: bool) -> tuple[str, Any] | None:
+def _domain_problem(value: Any, is_amount: bool, bounds: tuple[Any, Any]) -> tuple[str, Any] | None:
     if value is _MISSING or value is None or value == "":
         return "V01", None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "V02", value
-    if isinstance(value, float) and not math.isfinite(value):  # 1e400 in JSON reads as inf
+    if isinstance(value, float) and math.isnan(value):  # never from JSON (refused), kept safe
         return "V02", value
     if value < 0:
         return "V03", value
+    if not bounds[0] <= value <= bounds[1]:  # before the decimals: float(10**400) overflows
+        return "V13", value
     if not is_amount and not float(value).is_integer():
         return "V04", value
     if is_amount and Decimal(repr(float(value))).as_tuple().exponent < -6:  # type: ignore[operator]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from xlcheck.checks.kinds import KINDS, RuleInput, Violation
-from xlcheck.codes import RULE_KIND_CODES, make_finding, render, where
+from xlcheck.codes import RULE_KIND_CODES, format_value, make_finding, render, where
 from xlcheck.findings import Finding, Operand
-from xlcheck.form.model import Form, Rule, Text
+from xlcheck.form.model import Field, Form, Rule, Text
 
 
 def rule_input(
@@ -17,17 +19,27 @@ def rule_input(
     previous: Mapping[str, Any] | None = None,
     labels_seen: tuple[str, ...] = (),
 ) -> RuleInput:
-    numeric, amounts = _numeric_keys(form)
-    return RuleInput(values, previous, labels_seen, numeric, amounts)
+    numeric, amounts, ranges = _numeric_keys(form)
+    return RuleInput(values, previous, labels_seen, numeric, amounts, ranges)
 
 
-def _numeric_keys(form: Form) -> tuple[frozenset[str], frozenset[str]]:
+NumericKeys = tuple[frozenset[str], frozenset[str], dict[str, tuple[Any, Any]]]
+
+
+def _numeric_keys(form: Form) -> NumericKeys:
     if "numeric_keys" not in form.memo:
         numeric = frozenset(f.key for f in form.fields.values() if f.is_numeric)
         amounts = frozenset(f.key for f in form.fields.values() if f.type == "amount")
-        form.memo["numeric_keys"] = (numeric, amounts)
-    keys: tuple[frozenset[str], frozenset[str]] = form.memo["numeric_keys"]
+        ranges = {f.key: plausible_range(f) for f in form.fields.values() if f.is_numeric}
+        form.memo["numeric_keys"] = (numeric, amounts, ranges)
+    keys: NumericKeys = form.memo["numeric_keys"]
     return keys
+
+
+def plausible_range(f: Field) -> tuple[Any, Any]:
+    """(minimum, maximum) of a numeric field; a form built without ranges is open above."""
+    low = f.minimum if f.minimum is not None else 0
+    return low, f.maximum if f.maximum is not None else math.inf
 
 
 def check_rules(
@@ -38,13 +50,26 @@ def check_rules(
 ) -> list[Finding]:
     """All findings of all rule instances; rules about last year run only when it is given."""
     data = rule_input(form, values, previous, labels_seen)
+    domain = {r.instance: list(KINDS[r.kind](r, data)) for r in form.rules if r.kind == "domain"}
+    others = _without_implausible(data, domain.values())
     findings: list[Finding] = []
     for rule in form.rules:
         if rule.needs_previous and previous is None:
             continue
-        for violation in KINDS[rule.kind](rule, data):
+        found = domain[rule.instance] if rule.kind == "domain" else KINDS[rule.kind](rule, others)
+        for violation in found:
             findings.append(to_finding(form, rule, violation, data))
     return findings
+
+
+def _without_implausible(data: RuleInput, domain: Iterable[list[Violation]]) -> RuleInput:
+    """Out-of-range values left out of the other rules, as text is: one typo, one finding (V13)."""
+    implausible = [
+        v.key for found in domain for v in found if v.key and v.extra.get("code") == "V13"
+    ]
+    if not implausible:
+        return data
+    return dataclasses.replace(data, values={**data.values, **dict.fromkeys(implausible)})
 
 
 def to_finding(form: Form, rule: Rule, violation: Violation, data: RuleInput) -> Finding:
@@ -78,17 +103,39 @@ def to_finding(form: Form, rule: Rule, violation: Violation, data: RuleInput) ->
 
 
 def _domain_finding(form: Form, rule: Rule, violation: Violation) -> Finding:
-    value = violation.params["value"]
+    value, code, key = violation.params["value"], violation.extra["code"], violation.key
+    if code == "V13" and key in form.fields:
+        return range_finding(form, form.fields[key], value, rule=rule.id)
     shown = repr(value) if isinstance(value, float) else value  # V05 must show every decimal
     return make_finding(
-        violation.extra["code"],
-        form=form,
-        key=violation.key,
-        rule=rule.id,
-        raw=shown,
-        value=shown,
-        values={"value": value},
+        code, form=form, key=key, rule=rule.id, raw=shown, value=shown, values={"value": value}
     )
+
+
+_UNITS = {"amount": Text(" 万元", " (10,000 yuan)")}
+
+
+def range_finding(form: Form, f: Field, value: Any, rule: str | None = None) -> Finding:
+    """V13: the value, and the plausible range it is outside of (with the unit, for amounts)."""
+    low, high = plausible_range(f)
+    return make_finding(
+        "V13",
+        form=form,
+        key=f.key,
+        rule=rule,
+        value=value,
+        minimum=low,
+        maximum=high,
+        unit=_UNITS.get(f.type, Text("", "")),
+        values={"value": _json_safe(value)},
+    )
+
+
+def _json_safe(value: Any) -> Any:
+    """inf is not JSON (json.dumps would write Infinity): the report then names it as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return format_value(value)
+    return value
 
 
 def _message_params(form: Form, rule: Rule, violation: Violation) -> dict[str, dict[str, Any]]:

@@ -56,12 +56,9 @@ def _mark_required(root: dict[str, Any], form: Form) -> None:
 
 
 def field_schema(f: Field) -> dict[str, Any]:
-    if f.type == "count":
-        return {"type": "integer", "minimum": 0}
-    if f.type == "amount":
-        return {"type": "number", "minimum": 0}
-    if f.type == "year":
-        return {"type": "integer", "minimum": f.minimum or 1900, "maximum": f.maximum or 2100}
+    if f.type in ("count", "amount", "year"):
+        kind = "number" if f.type == "amount" else "integer"
+        return {"type": kind, **_bounds(f)}
     if f.type == "choice":
         return {"enum": [c.value for c in f.choices]}
     if f.type == "credit_code":
@@ -70,6 +67,14 @@ def field_schema(f: Field) -> dict[str, Any]:
     if f.max_length:
         schema["maxLength"] = f.max_length
     return schema
+
+
+def _bounds(f: Field) -> dict[str, Any]:
+    """The field's plausible range (the form's `ranges`): a 400-digit count is not valid."""
+    bounds = {"minimum": f.minimum if f.minimum is not None else 0}
+    if f.maximum is not None:
+        bounds["maximum"] = f.maximum
+    return bounds
 
 
 @dataclass(frozen=True)

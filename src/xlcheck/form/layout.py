@@ -2,23 +2,62 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from xlcheck.cells import offset_cell, parse_cell
-from xlcheck.form.model import Choice, Field, LabelCell, SetItem, Sheet, Text
+from xlcheck.form.model import DEFAULT_RANGES, Bound, Choice, Field, LabelCell, SetItem, Sheet, Text
 from xlcheck.form.parts import FormError, fill, lookup_set, text_of
+
+Ranges = Mapping[str, tuple[Bound, Bound]]
+
+
+def type_ranges(declared: Mapping[str, Any]) -> dict[str, tuple[Bound, Bound]]:
+    """The plausible range per field type: the form's `ranges` over the defaults (DEFAULT_RANGES)."""
+    ranges = dict(DEFAULT_RANGES)
+    for kind, raw in declared.items():
+        if kind.startswith("$"):  # $comment
+            continue
+        if kind not in DEFAULT_RANGES or not isinstance(raw, Mapping):
+            raise FormError(f"ranges: {kind!r} is not a numeric field type ({', '.join(ranges)})")
+        ranges[kind] = _range(f"ranges.{kind}", raw, ranges[kind])
+    return ranges
+
+
+def _range(where: str, raw: Mapping[str, Any], default: tuple[Bound, Bound]) -> tuple[Bound, Bound]:
+    low, high = raw.get("minimum", default[0]), raw.get("maximum", default[1])
+    for bound in (low, high):
+        if (
+            isinstance(bound, bool)
+            or not isinstance(bound, int | float)
+            or not math.isfinite(bound)
+        ):
+            raise FormError(f"{where}: minimum and maximum must be finite numbers, not {bound!r}")
+    if low > high:
+        raise FormError(f"{where}: minimum {low} is above maximum {high}")
+    return low, high
+
+
+def _field_range(
+    where: str, raw: Mapping[str, Any], kind: str, ranges: Ranges
+) -> tuple[Bound | None, Bound | None]:
+    if kind not in ranges:
+        return raw.get("minimum"), raw.get("maximum")
+    return _range(where, raw, ranges[kind])
 
 
 def build_sheets(
-    raw_sheets: list[Mapping[str, Any]], sets: Mapping[str, tuple[SetItem, ...]]
+    raw_sheets: list[Mapping[str, Any]],
+    sets: Mapping[str, tuple[SetItem, ...]],
+    ranges: Ranges = DEFAULT_RANGES,
 ) -> tuple[tuple[Sheet, ...], dict[str, Field]]:
     fields: dict[str, Field] = {}
     sheets = []
     for raw in raw_sheets:
-        sheet_fields = [_explicit_field(raw["id"], f) for f in raw.get("fields", [])]
+        sheet_fields = [_explicit_field(raw["id"], f, ranges) for f in raw.get("fields", [])]
         for grid in raw.get("grids", []):
-            sheet_fields.extend(_grid_fields(raw["id"], grid, sets))
+            sheet_fields.extend(_grid_fields(raw["id"], grid, sets, ranges))
         for f in sheet_fields:
             if f.key in fields:
                 raise FormError(f"sheet {raw['id']}: field {f.key} is defined twice")
@@ -45,7 +84,7 @@ def _sheet(raw: Mapping[str, Any], keys: tuple[str, ...]) -> Sheet:
     )
 
 
-def _explicit_field(sheet_id: str, raw: Mapping[str, Any]) -> Field:
+def _explicit_field(sheet_id: str, raw: Mapping[str, Any], ranges: Ranges) -> Field:
     row_label = text_of(raw["row_label"]) if "row_label" in raw else None
     col_label = text_of(raw["col_label"]) if "col_label" in raw else None
     if "label" in raw:
@@ -55,6 +94,7 @@ def _explicit_field(sheet_id: str, raw: Mapping[str, Any]) -> Field:
     else:
         raise FormError(f"field {raw.get('key')}: needs a label or a row_label and col_label")
     parse_cell(raw["cell"])
+    low, high = _field_range(f"field {raw['key']}", raw, raw["type"], ranges)
     return Field(
         key=raw["key"],
         sheet=sheet_id,
@@ -67,17 +107,18 @@ def _explicit_field(sheet_id: str, raw: Mapping[str, Any]) -> Field:
         in_document=raw.get("in_document", True),
         choices=tuple(Choice(c["value"], text_of(c)) for c in raw.get("choices", [])),
         max_length=raw.get("max_length"),
-        minimum=raw.get("minimum"),
-        maximum=raw.get("maximum"),
+        minimum=low,
+        maximum=high,
         merge=raw.get("merge"),
         heading=raw.get("heading"),
     )
 
 
 def _grid_fields(
-    sheet_id: str, grid: Mapping[str, Any], sets: Mapping[str, tuple[SetItem, ...]]
+    sheet_id: str, grid: Mapping[str, Any], sets: Mapping[str, tuple[SetItem, ...]], ranges: Ranges
 ) -> Iterator[Field]:
     rows, cols = grid["rows"], grid["columns"]
+    low, high = _field_range(f"grid {grid['key']}", grid, grid["type"], ranges)
     for i, row in enumerate(lookup_set(sets, rows["set"])):
         for j, col in enumerate(lookup_set(sets, cols["set"])):
             d_row = i * rows["step"][0] + j * cols["step"][0]
@@ -91,6 +132,8 @@ def _grid_fields(
                 label=Text(f"{row.label.zh}／{col.label.zh}", f"{row.label.en} / {col.label.en}"),
                 row_label=row.label,
                 col_label=col.label,
+                minimum=low,
+                maximum=high,
             )
 
 

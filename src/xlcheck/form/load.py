@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from xlcheck.form.layout import build_sheets
+from xlcheck.form.layout import build_sheets, type_ranges
 from xlcheck.form.model import Form, Section
 from xlcheck.form.parts import FormError, set_item, text_of
 from xlcheck.form.rules import (
@@ -68,7 +68,7 @@ def load_form(name_or_path: str | Path = DEFAULT_FORM) -> Form:
 
 def build_form(data: Mapping[str, Any]) -> Form:
     sets = {name: tuple(set_item(i) for i in items) for name, items in data.get("sets", {}).items()}
-    sheets, fields = build_sheets(data["sheets"], sets)
+    sheets, fields = build_sheets(data["sheets"], sets, type_ranges(data.get("ranges", {})))
     rules = tuple(expand_rules(data.get("rules", []), sets, fields))
     fields = link_computed(data["sheets"], sets, fields, rules)
     check_references(fields, rules)

@@ -13,6 +13,14 @@ Lang = Literal["zh", "en"]
 Severity = Literal["error", "warning"]
 FieldType = Literal["count", "amount", "text", "choice", "year", "credit_code"]
 NUMERIC_TYPES: frozenset[str] = frozenset({"count", "amount"})
+Bound = int | float
+# The plausible range of each numeric field type when a form declares none: a value outside it is
+# a typing slip (a 400-digit count, a fee in yuan times 10^300), reported, never summed or printed.
+DEFAULT_RANGES: dict[str, tuple[Bound, Bound]] = {
+    "count": (0, 10**9),
+    "amount": (0, 10**9),  # 万元
+    "year": (2000, 2100),
+}
 
 
 @dataclass(frozen=True)
@@ -53,8 +61,8 @@ class Field:
     in_document: bool = True
     choices: tuple[Choice, ...] = ()
     max_length: int | None = None
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: Bound | None = None  # the plausible range (counts, amounts, years; see DEFAULT_RANGES)
+    maximum: Bound | None = None
     merge: str | None = None
     computed_by: str | None = None  # id of the rule instance whose formula computes this cell
     heading: str | None = None

@@ -11,6 +11,7 @@ from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 
 from xlcheck.canonical import flatten
+from xlcheck.codes import format_value
 from xlcheck.form.model import Form, Section
 from xlcheck.render.docx_page import TemplateError, open_document, text_width_twips
 from xlcheck.render.docx_style import StyleIds
@@ -20,6 +21,7 @@ from xlcheck.render.docx_xml import clean_text, el, sub, text_run
 __all__ = ["TemplateError", "write_report"]
 
 UNVALIDATED = "未经校验"
+TITLE_LIMIT = 255
 # An empty prose section or overview topic keeps its heading and says 无 (the spec asks for 无
 # rather than nothing); an empty intro is simply left out, as it has no heading of its own.
 EMPTY = "无"
@@ -44,7 +46,8 @@ def write_report(
     body = document.element.body
     sect_pr = body.find(qn("w:sectPr"))
     values = flatten(form, doc)
-    document.core_properties.title = clean_text(document_title(form, values))
+    # python-docx refuses a core property over 255 characters (a long agency name, a --force run)
+    document.core_properties.title = clean_text(document_title(form, values))[:TITLE_LIMIT]
     elements = report_elements(form, values, ids, text_width_twips(document), unvalidated)
     for element in elements:
         if sect_pr is None:
@@ -73,10 +76,11 @@ def document_title(form: Form, values: Mapping[str, Any]) -> str:
 
 
 def plain(value: Any) -> str:
+    """A title value as text: numbers as people write them (1E+300, never 301 digits)."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_value(value)
     return str(value)
 
 

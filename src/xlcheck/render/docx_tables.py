@@ -11,6 +11,7 @@ from typing import Any
 from docx.oxml.xmlchemy import BaseOxmlElement
 
 from xlcheck.cells import column_letters, parse_range
+from xlcheck.codes import format_value as plain_number
 from xlcheck.form.model import Field, Form, Sheet
 from xlcheck.render.docx_style import StyleIds
 from xlcheck.render.docx_xml import XML_SPACE, clean_text, el, sub, text_run
@@ -47,12 +48,17 @@ class Grid:
     repeat_rows: int
 
 
+_PLAIN = 10**15  # beyond: shown as 1E+308, as the findings show it
+
+
 def format_value(field: Field, value: Any) -> str:
     """Counts as integers, amounts with up to six decimals and no float noise, text as text."""
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return clean_text(str(value))
+    if not isinstance(value, Decimal) and not -_PLAIN < value < _PLAIN:  # 1E+308, ∞ (--force)
+        return plain_number(value)
     if field.type == "count" and value == int(value):
         return str(int(value))
     text = f"{Decimal(str(value)) if isinstance(value, float) else value:.{AMOUNT_DECIMALS}f}"

@@ -6,12 +6,14 @@ the same layout around an office's values.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from xlcheck.cells import column_index, parse_cell
+from xlcheck.codes import format_value
 from xlcheck.form.model import Field, Form, LabelCell, Sheet
 from xlcheck.xlsxout.formulas import Evaluator, absolute, cached, quote_sheet, sum_expression
 from xlcheck.xlsxout.layout import check_height, set_print, set_row_heights, sheet_width
@@ -75,9 +77,18 @@ def template_cells(form: Form, values: Mapping[str, Any]) -> dict[str, Any]:
             value = next((c.label.zh for c in fld.choices if c.value == value), str(value))
         elif value is None and fld.is_numeric:
             value = 0
+        elif not _fits_a_cell(value):
+            value = format_value(value)  # as text, which a check reports; the formulas skip it
         if fld.is_input:
             cells[key] = value
     return cells
+
+
+def _fits_a_cell(value: Any) -> bool:
+    """A cell holds a finite double: a 400-digit count, inf or nan cannot be written as a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return True
+    return -sys.float_info.max <= value <= sys.float_info.max
 
 
 def build_workbook(

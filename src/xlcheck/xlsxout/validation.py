@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from xlcheck.codes import format_value
 from xlcheck.form.model import Field
 
 _COUNT = "请填写不小于 0 的整数，没有请填 0。"
@@ -23,12 +24,20 @@ def _numeric(field: Field) -> dict[str, Any]:
     return rule
 
 
+def _cap(field: Field) -> str:
+    """The plausible maximum (the form's ranges) as the alert states it: 、不超过 1000000000."""
+    return "" if field.maximum is None else f"、不超过 {format_value(field.maximum)}"
+
+
 def _messages(field: Field) -> tuple[str, str]:
     """(input prompt, error alert) for the field's type."""
     if field.type == "count":
-        return _COUNT, "只能填写不小于 0 的整数（件数），没有请填 0；不要填写“无”“—”“/”。"
+        return (
+            _COUNT,
+            f"只能填写不小于 0 的整数（件数）{_cap(field)}，没有请填 0；不要填写“无”“—”“/”。",
+        )
     if field.type == "amount":
-        return _AMOUNT, "只能填写不小于 0 的数字，单位为万元；没有请填 0。"
+        return _AMOUNT, f"只能填写不小于 0 的数字{_cap(field)}，单位为万元；没有请填 0。"
     if field.type == "year":
         low, high = field.minimum or 2021, field.maximum or 2100
         return f"请填写四位年份（{low}–{high}），如 2025。", f"年份应为 {low}–{high} 之间的整数。"
