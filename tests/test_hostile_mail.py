@@ -14,13 +14,15 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from batch_fixtures import INVALID_R1, office_values, workbook
-from inbox_fixtures import CRLF, attachment, message
+from batch_fixtures import INVALID_R1, OFFICES, office_values, workbook
+from inbox_fixtures import CRLF, attachment, message, part, text_part, utf8_zip
 from xlcheck.form import Form
 from xlcheck.inbox import Submission, gather
 from xlcheck.mailout import build_reply
+from xlsx_fixtures import build_ole
 
 BAD_OFFICE = min(INVALID_R1)
+GOOD_OFFICE = 0
 
 
 def utf8_word(text: str) -> str:
@@ -60,6 +62,9 @@ def injected(form: Form, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     inbox.mkdir()
     bad = workbook(form, office_values(form, BAD_OFFICE))
     (inbox / "注入.eml").write_bytes(injecting_mail(bad))
+    good = workbook(form, office_values(form, GOOD_OFFICE))
+    head = [b"From: nm@example.gov.cn", b"Subject: =?utf-8?b?5bm05oqlIA==?="]
+    (inbox / "无名.eml").write_bytes(message(head, [attachment(b'filename=".xlsx"', good)]))
     out = root / "输出"
     run = run_drafts(inbox, out)
     return {"run": run, "out": out}
@@ -174,3 +179,91 @@ def test_a_sender_is_kept_only_when_a_reply_can_be_written_to_it(
     assert item.message_id is None  # "junk" is not an <id@host>
     if item.sender:
         build_reply(item.sender, item.sender_name, "s", "b", "a.xlsx", b"PK")
+
+
+# ---- attachments and members whose names say nothing: decided by content ------------------
+
+
+def ooxml(kind: str) -> bytes:
+    """An Office package directory as Excel, Word or PowerPoint write it (contents not needed)."""
+    part = {"xlsx": "xl/workbook.xml", "docx": "word/document.xml", "pptx": "ppt/presentation.xml"}
+    return utf8_zip({"[Content_Types].xml": b"<Types/>", part[kind]: b"<x/>"})
+
+
+def ole(tmp_path: Path, stream: str) -> bytes:
+    return build_ole(tmp_path / f"{stream}.ole", [stream]).read_bytes()
+
+
+def named(name: bytes, data: bytes, content_type: bytes = b"application/octet-stream") -> bytes:
+    return attachment(b'filename="' + name + b'"', data, content_type)
+
+
+def unnamed(data: bytes) -> bytes:
+    """An attachment without any name or disposition, as some webmail forwarders send them."""
+    return part([b"Content-Type: application/octet-stream"], data)
+
+
+def test_mail_attachments_without_a_usable_name_are_decided_by_content(tmp_path: Path) -> None:
+    xlsx, pdf = ooxml("xlsx"), b"%PDF-1.4 notes"
+    archive = utf8_zip({"乡镇/王店乡.xlsx": xlsx, "说明.pdf": b"%PDF-1.4"})
+    parts = [
+        text_part("附件是年报。"),
+        named(b".xlsx", xlsx),
+        named(utf8_word("附件").encode(), xlsx),
+        named(b"report.XLSX ", xlsx),
+        unnamed(xlsx),
+        named(utf8_word("旧表").encode(), ole(tmp_path, "Workbook")),
+        named(b"data.bin", archive),
+        named(utf8_word("\u200b").encode(), xlsx),  # a name of nothing but a hidden character
+        # not workbooks, whatever their names: skipped (or ignored) as before
+        named(utf8_word("说明").encode(), pdf),
+        named(b"slides.pptx", ooxml("pptx")),
+        named(b"memo", ole(tmp_path, "WordDocument")),
+        unnamed(pdf),
+    ]
+    head = [b"From: a@example.cn", b"Subject: x", b"Message-ID: <x@example.cn>"]
+    path = tmp_path / "m.eml"
+    path.write_bytes(message(head, parts))
+    found = [
+        ("ok" if isinstance(i, Submission) else i.reason, i.origin.split("!", 1)[1], i.filename)
+        for i in gather([path])
+    ]
+    assert found == [
+        ("ok", "附件:.xlsx", ".xlsx"),
+        ("ok", "附件:附件", "附件"),
+        ("ok", "附件:report.XLSX", "report.XLSX"),
+        ("ok", "附件:未命名附件", "未命名附件"),
+        ("ok", "附件:旧表", "旧表"),  # the reader explains a legacy .xls
+        ("ok", "附件:data.bin!乡镇/王店乡.xlsx", "王店乡.xlsx"),
+        ("not_a_workbook", "附件:data.bin!说明.pdf", "说明.pdf"),
+        ("ok", "附件:未命名附件", "未命名附件"),
+        ("not_a_workbook", "附件:说明", "说明"),
+        ("not_a_workbook", "附件:slides.pptx", "slides.pptx"),
+        ("not_a_workbook", "附件:memo", "memo"),
+    ]
+
+
+def test_zip_members_without_a_usable_name_are_decided_by_content(tmp_path: Path) -> None:
+    xlsx = ooxml("xlsx")
+    members = {".xlsx": xlsx, "附件": xlsx, "report.XLSX ": xlsx, "说明": b"plain text"}
+    path = tmp_path / "报表.zip"
+    path.write_bytes(utf8_zip(members))
+    found = [("ok" if isinstance(i, Submission) else i.reason, i.filename) for i in gather([path])]
+    assert found == [
+        ("ok", ".xlsx"),
+        ("ok", "附件"),
+        ("ok", "report.XLSX "),
+        ("not_a_workbook", "说明"),
+    ]
+
+
+def test_a_workbook_attached_as_just_xlsx_is_checked(injected: dict[str, object]) -> None:
+    out = injected["out"]
+    assert isinstance(out, Path)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    (row,) = [r for r in summary["rows"] if r.get("sender") == "nm@example.gov.cn"]
+    assert (row["filename"], row["status"], row["office"]) == (
+        ".xlsx",
+        "通过",
+        OFFICES[GOOD_OFFICE],
+    )

@@ -15,9 +15,11 @@ from typing import BinaryIO
 
 from .models import Envelope, Expand, Item, Trail
 from .names import (
+    UNNAMED_ATTACHMENT,
     clean_file_name,
     clean_message_id,
     clean_text,
+    content_suffix,
     decode_raw_header,
     decode_words,
     header_param,
@@ -98,7 +100,7 @@ def _leaves(part: Message, truncated: bool) -> Iterator[tuple[Message, bool]]:
 
 
 def _expand_leaf(part: Message, trail: Trail, expand: Expand, truncated: bool) -> Iterator[Item]:
-    filename = attachment_name(part)
+    filename = attachment_name(part) or _unnamed_file(part)
     if filename is None:
         return  # a body text or an unnamed inline part
     here = trail.at(f"{trail.origin}!附件:{filename}")
@@ -121,11 +123,20 @@ def attachment_name(part: Message) -> str | None:
         raw = raw_header(part, header)
         name = header_param(raw, param) if raw else None
         if name:
-            return clean_file_name(name.replace("\\", "/").rsplit("/", 1)[-1])
+            return clean_file_name(name.replace("\\", "/").rsplit("/", 1)[-1]) or UNNAMED_ATTACHMENT
     suffix = _TYPE_SUFFIXES.get(part.get_content_type())
     if suffix or part.get_content_disposition() == "attachment":
-        return "未命名附件" + (suffix or "")
+        return UNNAMED_ATTACHMENT + (suffix or "")
     return None
+
+
+def _unnamed_file(part: Message) -> str | None:
+    """A part with no name, no disposition and a vague type that holds a workbook or an archive
+    (some webmail forwarders send them so); text and pictures stay body parts."""
+    if part.get_content_maintype() in ("text", "multipart", "message", "image"):
+        return None
+    data = part.get_payload(decode=True)
+    return UNNAMED_ATTACHMENT if isinstance(data, bytes) and content_suffix(data) else None
 
 
 def raw_header(message: Message, name: str) -> str | None:
