@@ -19,7 +19,7 @@ from inbox_fixtures import CRLF, attachment, message, part, text_part, utf8_zip
 from xlcheck.form import Form
 from xlcheck.inbox import Submission, gather
 from xlcheck.mailout import build_reply
-from xlsx_fixtures import build_ole
+from xlsx_fixtures import build_ods, build_ole
 
 BAD_OFFICE = min(INVALID_R1)
 GOOD_OFFICE = 0
@@ -245,7 +245,11 @@ def test_mail_attachments_without_a_usable_name_are_decided_by_content(tmp_path:
 
 def test_zip_members_without_a_usable_name_are_decided_by_content(tmp_path: Path) -> None:
     xlsx = ooxml("xlsx")
+    ods = build_ods(tmp_path / "a.ods").read_bytes()
+    odt = utf8_zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b""})
+    encrypted = ole(tmp_path, "EncryptedPackage")
     members = {".xlsx": xlsx, "附件": xlsx, "report.XLSX ": xlsx, "说明": b"plain text"}
+    members |= {"表格": ods, "文档": odt, "加密": encrypted, "坏": b"PK\x03\x04 cut"}
     path = tmp_path / "报表.zip"
     path.write_bytes(utf8_zip(members))
     found = [("ok" if isinstance(i, Submission) else i.reason, i.filename) for i in gather([path])]
@@ -254,6 +258,10 @@ def test_zip_members_without_a_usable_name_are_decided_by_content(tmp_path: Path
         ("ok", "附件"),
         ("ok", "report.XLSX "),
         ("not_a_workbook", "说明"),
+        ("ok", "表格"),  # the reader asks for .xlsx
+        ("not_a_workbook", "文档"),
+        ("ok", "加密"),  # the reader says it has an open password
+        ("unreadable_container", "坏"),  # a zip by its first bytes, damaged
     ]
 
 

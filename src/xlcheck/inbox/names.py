@@ -81,9 +81,7 @@ def _zip_content_suffix(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = {name.lower() for name in archive.namelist()}
-            mimetype = archive.getinfo("mimetype") if "mimetype" in names else None
-            ods = mimetype is not None and mimetype.file_size < 100
-            ods = ods and archive.read("mimetype").strip() == _ODS_MIMETYPE
+            mimetype = _small_member(archive, "mimetype")  # OpenDocument's first member
     except Exception:  # noqa: BLE001 - a damaged archive: expanding it says why it cannot be read
         return ".zip"
     if "[content_types].xml" in names:
@@ -91,8 +89,17 @@ def _zip_content_suffix(data: bytes) -> str:
             return ".docx"
         return ".xlsx" if any(name.startswith("xl/") for name in names) else ""
     if mimetype is not None:
-        return ".ods" if ods else ""
+        return ".ods" if mimetype.strip() == _ODS_MIMETYPE else ""
     return ".zip"
+
+
+def _small_member(archive: zipfile.ZipFile, name: str) -> bytes | None:
+    """A member declared at most 100 bytes (zipfile stops at the declared size), else None."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    return archive.read(info) if info.file_size <= 100 else None
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
