@@ -360,7 +360,8 @@ def test_reply_attachment_names_cannot_break_headers(name: str) -> None:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert "Bcc" not in message
     (part,) = message.iter_attachments()
-    assert part.get_filename() == name and part.get_content() == b"{}"
+    # a line break in a name is shown as a space: no reader can take it for a new header line
+    assert part.get_filename() == name.replace("\r\n", " ") and part.get_content() == b"{}"
 
 
 def test_reply_is_gathered_back_by_our_own_inbox(tmp_path: Path) -> None:

@@ -13,6 +13,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from urllib.parse import quote
 
+from xlcheck.inbox.names import MAX_HEADER_CHARS, clean_file_name, clean_message_id, clean_text
+
 # CRLF line ends; headers we write as text are kept as written (see _attachment_part)
 _POLICY = email.policy.SMTP.clone(refold_source="none")
 _CRLF = "\r\n"
@@ -42,19 +44,26 @@ def build_reply(
     message_id: str | None = None,
     date: datetime | None = None,
 ) -> bytes:
-    """Return a complete RFC 5322 message in UTF-8 with the attachment named for every client."""
+    """Return a complete RFC 5322 message in UTF-8 with the attachment named for every client.
+
+    Names, subject, ids and the file name may come from a stranger's e-mail: each is cleaned to
+    one bounded line here, so no value can end a header and start another (Bcc: ...).
+    """
     message = EmailMessage(policy=_POLICY)
-    message["From"] = Address(display_name=from_name or "", addr_spec=from_addr)
-    message["To"] = Address(display_name=to_name or "", addr_spec=to_addr)
-    message["Subject"] = subject
+    message["From"] = Address(display_name=clean_text(from_name or ""), addr_spec=from_addr)
+    message["To"] = Address(display_name=clean_text(to_name or ""), addr_spec=to_addr)
+    message["Subject"] = clean_text(subject, 2 * MAX_HEADER_CHARS)
     message["Date"] = format_datetime(date or datetime.now(UTC))
-    message["Message-ID"] = message_id or make_msgid(domain=from_addr.rpartition("@")[2] or None)
-    if in_reply_to:
-        message["In-Reply-To"] = in_reply_to
-        message["References"] = in_reply_to
+    message["Message-ID"] = clean_message_id(message_id or "") or make_msgid(
+        domain=from_addr.rpartition("@")[2] or None
+    )
+    reply_to = clean_message_id(in_reply_to or "")
+    if reply_to:
+        message["In-Reply-To"] = reply_to
+        message["References"] = reply_to
     message.set_content(body_text, cte="base64")  # 7-bit safe, and compact for Chinese text
     message.make_mixed()
-    message.attach(_attachment_part(attachment_name, attachment))
+    message.attach(_attachment_part(clean_file_name(attachment_name), attachment))
     return message.as_bytes()
 
 

@@ -7,13 +7,23 @@ import email.policy
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import errors
-from email.message import Message
+from email.headerregistry import Address
+from email.message import EmailMessage, Message
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from .models import Envelope, Expand, Item, Trail
-from .names import decode_raw_header, decode_words, header_param
+from .names import (
+    UNNAMED_ATTACHMENT,
+    clean_file_name,
+    clean_message_id,
+    clean_text,
+    content_suffix,
+    decode_raw_header,
+    decode_words,
+    header_param,
+)
 
 # Extensions for attachments that arrive without any file name.
 _TYPE_SUFFIXES = {
@@ -90,7 +100,7 @@ def _leaves(part: Message, truncated: bool) -> Iterator[tuple[Message, bool]]:
 
 
 def _expand_leaf(part: Message, trail: Trail, expand: Expand, truncated: bool) -> Iterator[Item]:
-    filename = attachment_name(part)
+    filename = attachment_name(part) or _unnamed_file(part)
     if filename is None:
         return  # a body text or an unnamed inline part
     here = trail.at(f"{trail.origin}!附件:{filename}")
@@ -113,11 +123,20 @@ def attachment_name(part: Message) -> str | None:
         raw = raw_header(part, header)
         name = header_param(raw, param) if raw else None
         if name:
-            return name.replace("\\", "/").rsplit("/", 1)[-1]
+            return clean_file_name(name.replace("\\", "/").rsplit("/", 1)[-1]) or UNNAMED_ATTACHMENT
     suffix = _TYPE_SUFFIXES.get(part.get_content_type())
     if suffix or part.get_content_disposition() == "attachment":
-        return "未命名附件" + (suffix or "")
+        return UNNAMED_ATTACHMENT + (suffix or "")
     return None
+
+
+def _unnamed_file(part: Message) -> str | None:
+    """A part with no name, no disposition and a vague type that holds a workbook or an archive
+    (some webmail forwarders send them so); text and pictures stay body parts."""
+    if part.get_content_maintype() in ("text", "multipart", "message", "image"):
+        return None
+    data = part.get_payload(decode=True)
+    return UNNAMED_ATTACHMENT if isinstance(data, bytes) and content_suffix(data) else None
 
 
 def raw_header(message: Message, name: str) -> str | None:
@@ -129,15 +148,39 @@ def raw_header(message: Message, name: str) -> str | None:
 
 
 def read_envelope(message: Message) -> Envelope:
-    """Sender, subject, date and Message-ID, decoded as Chinese mail clients write them."""
+    """Sender, subject, date and Message-ID, decoded as Chinese mail clients write them.
+
+    Anyone can mail the county, so every text is cleaned here (it goes into reply headers and
+    the summary): an encoded word may decode to CR/LF plus a forged header line.
+    """
     display, address = parseaddr(_text(message, "from") or "")
+    sender = _reply_address(address)
+    # an address we cannot reply to is still worth showing, as the name
+    name = clean_text(decode_words(display)) or (None if sender else clean_text(address))
     return Envelope(
-        sender=address or None,
-        sender_name=decode_words(display).strip() or None,
-        subject=decode_words(_text(message, "subject") or "") or None,
+        sender=sender,
+        sender_name=name or None,
+        subject=clean_text(decode_words(_text(message, "subject") or "")) or None,
         date=_read_date(_text(message, "date")),
-        message_id=_text(message, "message-id") or None,
+        message_id=clean_message_id(_text(message, "message-id") or ""),
     )
+
+
+def _reply_address(address: str) -> str | None:
+    """The address if a reply header can be written to it and read back the same, else None."""
+    if not address or len(address) > 254 or clean_text(address) != address:
+        return None  # hidden characters in an address would disguise where a reply goes
+    local, _at, domain = address.rpartition("@")
+    try:
+        if not domain.isascii():  # 例子.中国: a reply header needs the ASCII (punycode) form
+            address = f"{local}@{domain.encode('idna').decode('ascii')}"
+        probe = EmailMessage(policy=email.policy.SMTP)
+        probe["To"] = Address(addr_spec=address)
+        back = email.message_from_bytes(probe.as_bytes(), policy=email.policy.default)["To"]
+        found = [a.addr_spec for a in back.addresses]
+    except Exception:  # noqa: BLE001 - on hostile text the parser raises many kinds, even AttributeError
+        return None
+    return address if found == [address] and local and domain else None
 
 
 def _text(message: Message, name: str) -> str | None:

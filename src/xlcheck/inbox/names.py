@@ -1,29 +1,50 @@
-"""Decoding of file names and header text as Chinese mail clients and zip tools write them."""
+"""Decoding of file names and header text as Chinese mail clients and zip tools write them, and
+the type a file's content implies when its name says nothing useful."""
 
 from __future__ import annotations
 
 import binascii
 import codecs
+import io
 import re
 import struct
+import unicodedata
 import zipfile
 from email.header import decode_header
 from email.message import Message
 
+from xlcheck.xlsx.ole import OLE_MAGIC, read_ole_names
+
 CANDIDATE_SUFFIXES = frozenset(
     {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".json", ".txt", ".html", ".htm", ".docx"}
 )
+# A file saved from an attachment named only ".xlsx" is not hidden, whatever Unix says
+_BARE_SUFFIXES = CANDIDATE_SUFFIXES | {".zip", ".eml"}
+UNNAMED_ATTACHMENT = "未命名附件"  # the origins' words (附件:, 转发N) are Chinese too
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+_OLE_WORKBOOKS = frozenset({"workbook", "book", "encryptedpackage"})  # .xls/.et, encrypted .xlsx
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 # Mail clients label GBK text as gb2312 (a strict subset); GB18030 decodes all of them.
 _GBK_ALIASES = frozenset({"gb2312", "gbk", "cp936", "x-gbk", "gb_2312-80", "euc-cn", "x-euc-cn"})
 _UNICODE_PATH_EXTRA = 0x7075
 _UTF8_FLAG = 0x800
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+# Controls, line/paragraph separators and surrogates break a header line or a cell: a space.
+# Format characters (bidi overrides, zero-width, BOM) only disguise text: dropped.
+_BREAKING = frozenset({"Cc", "Zl", "Zp", "Cs"})
+_HIDDEN = frozenset({"Cf"})
+_SPACES = re.compile(r" {2,}")
+_MSG_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII without <, > and space
+MAX_HEADER_CHARS = 200
 
 
 def suffix_of(name: str) -> str:
-    """Return the lower-case extension of a file name, with its dot ("" if none)."""
-    base = name.rsplit("/", 1)[-1]
-    return "." + base.rsplit(".", 1)[-1].lower() if "." in base.strip(".") else ""
+    """Return the lower-case extension of a file name, with its dot ("" if none).
+
+    Trailing spaces and dots are dropped, as Windows drops them ("report.XLSX " is .xlsx).
+    """
+    base = name.rsplit("/", 1)[-1].rstrip(" .\t")
+    return "." + base.rsplit(".", 1)[-1].lower() if "." in base else ""
 
 
 def is_candidate(name: str) -> bool:
@@ -34,7 +55,51 @@ def is_candidate(name: str) -> bool:
 def is_junk(name: str) -> bool:
     """Tell hidden files, Office/WPS "~$" and LibreOffice ".~lock.*#" lock files."""
     base = name.rstrip("/").rsplit("/", 1)[-1]
+    if base.lower().strip() in _BARE_SUFFIXES:
+        return False
     return base.startswith((".", "~$")) or base == "Thumbs.db"
+
+
+def content_suffix(data: bytes) -> str:
+    """The extension a file's content implies: .xlsx, .ods, .docx, .xls or .zip, else "".
+
+    Only positive evidence counts, so slides, Word 97 files and pictures stay what they were.
+    """
+    if data.startswith(OLE_MAGIC):
+        try:
+            names = {name.casefold() for name in read_ole_names(data)}
+        except (ValueError, struct.error, IndexError):
+            return ""
+        return ".xls" if names & _OLE_WORKBOOKS else ""
+    if data.startswith(_ZIP_MAGICS):
+        return _zip_content_suffix(data)
+    return ""
+
+
+def _zip_content_suffix(data: bytes) -> str:
+    """An Office or OpenDocument package by its directory, else an archive of files."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = {name.lower() for name in archive.namelist()}
+            mimetype = _small_member(archive, "mimetype")  # OpenDocument's first member
+    except Exception:  # noqa: BLE001 - a damaged archive: expanding it says why it cannot be read
+        return ".zip"
+    if "[content_types].xml" in names:
+        if "word/document.xml" in names:
+            return ".docx"
+        return ".xlsx" if any(name.startswith("xl/") for name in names) else ""
+    if mimetype is not None:
+        return ".ods" if mimetype.strip() == _ODS_MIMETYPE else ""
+    return ".zip"
+
+
+def _small_member(archive: zipfile.ZipFile, name: str) -> bytes | None:
+    """A member declared at most 100 bytes (zipfile stops at the declared size), else None."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    return archive.read(info) if info.file_size <= 100 else None
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
@@ -63,6 +128,34 @@ def decode_raw_header(value: str) -> str:
     """Turn a raw header value (8-bit bytes kept as surrogates) into unfolded text."""
     raw = value.encode("ascii", errors="surrogateescape")
     return _FOLD.sub("", guess_decode(raw)).strip()
+
+
+def clean_text(text: str, limit: int = MAX_HEADER_CHARS) -> str:
+    """Sender-supplied text made safe for one header line or cell: no control, line-break or
+    invisible format characters, spaces collapsed, at most `limit` characters."""
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category in _BREAKING:
+            kept.append(" ")
+        elif category not in _HIDDEN:
+            kept.append(char)
+    return _SPACES.sub(" ", "".join(kept)).strip()[:limit].rstrip()
+
+
+def clean_file_name(name: str, limit: int = 120) -> str:
+    """An attachment's name made safe to show and to echo in a header, its extension kept."""
+    text = clean_text(name, 10 * limit)
+    if len(text) <= limit:
+        return text
+    suffix = suffix_of(text)[:16]
+    return text[: limit - len(suffix)].rstrip() + suffix
+
+
+def clean_message_id(value: str) -> str | None:
+    """The first <id@host> token of a Message-ID header; anything else is not one."""
+    found = _MSG_ID.search(value)
+    return found.group(0) if found else None
 
 
 def decode_words(text: str) -> str:

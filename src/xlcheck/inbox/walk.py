@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .mail import expand_message, iter_mbox
 from .models import InboxLimits, Item, Trail
-from .names import is_candidate, is_junk, suffix_of
+from .names import CANDIDATE_SUFFIXES, content_suffix, is_candidate, is_junk, suffix_of
 from .zips import expand_zip
 
 DEFAULT_LIMITS = InboxLimits()
@@ -94,13 +94,18 @@ def _expand_mbox(path: Path, trail: Trail) -> Iterator[Item]:
 
 
 def expand_blob(filename: str, data: bytes, mtime: datetime | None, trail: Trail) -> Iterator[Item]:
-    """Expand one file's bytes by its extension: archive, e-mail, candidate or skip."""
+    """Expand one file's bytes by its extension: archive, e-mail, candidate or skip.
+
+    When the extension is none we know (".xlsx" alone, "附件", "data.bin"), the content decides.
+    """
     suffix = suffix_of(filename)
+    if suffix not in CANDIDATE_SUFFIXES and suffix not in _CONTAINERS:
+        suffix = content_suffix(data) or suffix
     if suffix == ".zip":
         yield from expand_zip(data, filename, trail, expand_blob)
     elif suffix == ".eml":
         yield from expand_message(data, filename, trail, expand_blob)
-    elif is_candidate(filename):
+    elif suffix in CANDIDATE_SUFFIXES:
         yield trail.submission(filename, data, mtime)
     else:
         yield trail.skipped(filename, "not_a_workbook", f"'{suffix}' is not a workbook type")
