@@ -3,6 +3,9 @@ a full disk, the umask of a shared folder and the temp files of a run killed wit
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import gc
 import json
 import os
 import resource
@@ -10,8 +13,10 @@ import signal
 import stat
 import subprocess
 import sys
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 from openpyxl import load_workbook
@@ -20,6 +25,7 @@ from batch_fixtures import workbook
 from documents import valid_values
 from xlcheck.form import Form
 from xlcheck.inbox import InboxLimits, Skipped, Submission, gather
+from xlcheck.outputs import write_atomic
 
 HANG_GUARD = 120  # seconds: only there so a regression fails instead of hanging the suite
 DEPTH = 1000
@@ -247,18 +253,65 @@ def test_the_walk_keeps_memory_of_depth_not_recursion(good: bytes, tmp_path: Pat
 # ---- full disk --------------------------------------------------------------------------------
 
 
-def test_a_full_disk_gives_one_line_and_exit_2(form: Form, good: bytes, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def small_disk(folder: Path, size: str) -> Iterator[bool]:
+    """A tmpfs of the given size mounted on folder when we may (root), else False."""
+    folder.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)]
+    try:
+        mounted = subprocess.run(mount, capture_output=True, check=False).returncode == 0
+    except OSError:
+        mounted = False
+    try:
+        yield mounted
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_disk_gives_one_line_and_exit_2(form: Form, tmp_path: Path) -> None:
     inbox = tmp_path / "in"
     inbox.mkdir()
     for index in range(6):
-        (inbox / f"报表{index}.xlsx").write_bytes(workbook(form, valid_values(form, index)))
-    out = tmp_path / "out"
-    done = run_cli("batch", str(inbox), "-o", str(out), "--jobs", "2", fsize=8000)
+        values = valid_values(form, index)
+        if index % 2:  # invalid ones get an error workbook, written by xlsxwriter's ZipFile
+            values["applications.carried_forward.natural_person"] += 1
+        (inbox / f"报表{index}.xlsx").write_bytes(workbook(form, values))
+    # A real full disk where we can mount one; else every file is capped in size (EFBIG), which
+    # fails the same writes but, per file, only those of the parent (the state comes first).
+    with small_disk(tmp_path / "disk", "160k") as mounted:
+        out = tmp_path / "disk" / "out"
+        args = ("batch", str(inbox), "-o", str(out), "--jobs", "2")
+        done = run_cli(*args) if mounted else run_cli(*args, fsize=60_000)
+        leftovers = list(out.rglob(".xlcheck-*.tmp"))
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith("xlcheck: ")
     assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr
-    assert not [p for p in out.rglob(".xlcheck-*.tmp")]
+    assert leftovers == []
+
+
+def test_a_failed_write_leaves_no_half_zip_to_complain_later(tmp_path: Path) -> None:
+    """The 58 "Exception ignored in ZipFile.__del__" tracebacks of a full disk, in small."""
+
+    def write(fh: BinaryIO) -> None:
+        archive = zipfile.ZipFile(fh, "w")  # as xlsxwriter does: never closed on an error
+        archive.writestr("a.xml", b"<a/>" * 100)
+        kept.append(archive)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    kept: list[zipfile.ZipFile] = []
+    complaints: list[str] = []
+    hook, sys.unraisablehook = sys.unraisablehook, lambda u: complaints.append(repr(u.exc_value))
+    try:
+        with pytest.raises(OSError, match="No space"):
+            write_atomic(tmp_path / "a.xlsx", write)
+        kept.clear()
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert complaints == []
+    assert list(tmp_path.iterdir()) == []
 
 
 # ---- shared folders and crashed runs ----------------------------------------------------------
