@@ -350,8 +350,9 @@ def test_temp_files_of_a_killed_run_are_removed_and_nothing_else(
     assert all(p.read_text() == "mine" for p in kept)
 
 
-def test_a_skipped_record_names_its_reason(tmp_path: Path) -> None:
-    os.mkfifo(tmp_path / "p.xlsx")
-    (item,) = gather([tmp_path / "p.xlsx"])
+def test_a_skipped_record_names_what_the_file_is(tmp_path: Path) -> None:
+    # a device, not a FIFO: on a regression this must fail, not hang the test run
+    (tmp_path / "空.xlsx").symlink_to(os.devnull)
+    (item,) = gather([tmp_path / "空.xlsx"])
     assert isinstance(item, Skipped) and item.reason == "not_regular_file"
-    assert "FIFO" in item.detail
+    assert "character device" in item.detail

@@ -95,9 +95,9 @@ def _open_level(
     name: str | Path, dir_fd: int | None, path: Path, origin: str, depth: int
 ) -> _Level:
     # names, not DirEntry objects: a province's folder of 10,000 files costs 1 MB, not 10
-    fd = os.open(
-        name, _DIR_FLAGS | os.O_NOFOLLOW if dir_fd is not None else _DIR_FLAGS, dir_fd=dir_fd
-    )
+    # a folder met inside the walk is opened without following a link swapped in meanwhile
+    flags = _DIR_FLAGS if dir_fd is None else _DIR_FLAGS | os.O_NOFOLLOW
+    fd = os.open(name, flags, dir_fd=dir_fd)
     try:
         names = sorted(os.listdir(fd))
     except OSError:
