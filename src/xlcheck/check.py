@@ -26,6 +26,7 @@ from xlcheck.checks.schema import check_schema
 from xlcheck.codes import make_finding
 from xlcheck.findings import Finding, has_errors
 from xlcheck.form.model import Form
+from xlcheck.regular import NotRegularFile, read_regular
 
 MAX_JSON_BYTES = 20 * 2**20
 IMPORT_SUFFIXES = (".txt", ".html", ".htm", ".docx")
@@ -99,6 +100,10 @@ def check_path(
     name = display or str(path)
     try:
         data = read_capped(path)
+    except NotRegularFile as exc:  # a pipe would block for ever, /dev/zero never end
+        return FileResult(
+            name, "missing", [make_finding("F17", file=name, detail=exc.strerror)], readable=False
+        )
     except FileNotFoundError:
         return FileResult(name, "missing", [make_finding("F01", file=name)], readable=False)
     except OSError as exc:
@@ -113,9 +118,7 @@ def check_path(
 
 
 def read_capped(path: Path, limit: int = 50 * 2**20) -> bytes | None:
-    with path.open("rb") as fh:
-        data = fh.read(limit + 1)
-    return None if len(data) > limit else data
+    return read_regular(path, limit)
 
 
 # ---- readers of each kind -------------------------------------------------------------------------

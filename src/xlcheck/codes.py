@@ -123,6 +123,13 @@ _ENTRIES = [
         "「{file}」的格式（{detail}）不能直接检查。请报送填好的 .xlsx 模板。",
         "“{file}” ({detail}) cannot be checked directly. Send the filled .xlsx template.",
     ),
+    _c(
+        "F17",
+        "not_regular_file",
+        "error",
+        "「{file}」不是普通文件（{detail}），没有读取。请报送文件本身。",
+        "“{file}” is not a regular file ({detail}) and was not read. Send the file itself.",
+    ),
     # --- structure of a returned workbook ----------------------------------------------------------
     _c(
         "S01",

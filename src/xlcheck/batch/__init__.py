@@ -6,7 +6,9 @@ outputs under OUTDIR/<office>/, and summarises everything in 汇总.xlsx and sum
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Callable
@@ -16,7 +18,7 @@ from typing import Any, cast
 
 from xlcheck import __version__
 from xlcheck.form.model import Form, Lang
-from xlcheck.outputs import OutputError, write_atomic
+from xlcheck.outputs import TEMP_PREFIX, TEMP_SUFFIX, OutputError, write_atomic
 
 from .aggregate import Aggregate
 from .collect import Spool, collect, make_runner
@@ -114,6 +116,7 @@ def run_batch(
 ) -> BatchReport:
     """Check every input; raise BatchError only when the batch cannot run at all."""
     out_dir = _prepare(options.out_dir)
+    remove_crash_leftovers(out_dir)
     form = _load_form(options.form_name)
     roster = _read_roster(options.roster)
     store = out_dir / STORE_DIR if options.outputs else None
@@ -158,6 +161,33 @@ def _prepare(out_dir: Path) -> Path:
     except OSError as exc:
         raise BatchError(f"无法写入输出文件夹「{out_dir}」：{exc.strerror or exc}") from exc
     return out_dir.resolve()
+
+
+def remove_crash_leftovers(out_dir: Path) -> None:
+    """Remove the temporary files of a run that was killed (kill -9, power cut) while writing.
+
+    Only our own names (outputs.write_atomic's ".xlcheck-<random>.tmp"), only regular files, and
+    only where the batch writes: OUT, OUT/<office>/superseded and the store's OUT/.xlcheck-store/
+    xx/<sha>, so at most three folders deep and never through a link. A concurrent batch writing
+    to the same folder is not supported (it shares the re-run state too).
+    """
+    folders = [(out_dir, 0)]
+    while folders:
+        folder, depth = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and depth < _OUTPUT_DEPTH:
+                folders.append((Path(entry.path), depth + 1))
+            elif _CRASH_LEFTOVER.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+_OUTPUT_DEPTH = 3
+_CRASH_LEFTOVER = re.compile(re.escape(TEMP_PREFIX) + r"[A-Za-z0-9_]+" + re.escape(TEMP_SUFFIX))
 
 
 def _load_form(name: str) -> Form:

@@ -28,6 +28,11 @@ UNREADABLE_REASONS = {
     "encrypted_zip",
     "too_large",
     "nested_too_deep",
+    "not_regular_file",
+    "symlink_loop",
+    "symlink_outside",
+    "symlink_inside",
+    "folder_too_deep",
 }
 REASON_TEXT = {  # (zh, en)
     "unreadable_file": ("文件无法读取", "cannot be read"),
@@ -44,6 +49,23 @@ REASON_TEXT = {  # (zh, en)
     "nested_too_deep": (
         "压缩包或转发邮件嵌套过深",
         "has archives or forwarded e-mails nested too deep",
+    ),
+    "not_regular_file": (
+        "不是普通文件（是管道、设备等），没有读取",
+        "is not a regular file (a pipe, a device, ...); not read",
+    ),
+    "symlink_loop": ("是循环的链接，无法读取", "is a link that leads back to itself"),
+    "symlink_outside": (
+        "是指向收件文件夹以外的链接，为安全起见没有读取；请放入文件本身",
+        "is a link to outside the inbox folder; not followed, for safety: put the file itself there",
+    ),
+    "symlink_inside": (
+        "是指向收件文件夹本身或其中文件的链接，没有读取，以免重复或循环",
+        "is a link back into the inbox folder; not followed, to avoid duplicates and loops",
+    ),
+    "folder_too_deep": (
+        "文件夹嵌套过深，其中的文件没有读取",
+        "is a folder nested too deep; the files in it were not read",
     ),
 }
 # Why a file was left out although it was readable: it is not a submission
@@ -302,7 +324,10 @@ def collect(
 def _inside(path: Path | None, folder: Path) -> bool:
     if path is None:
         return False
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a link loop (RuntimeError before Python 3.13)
+        return False
     return resolved == folder or folder in resolved.parents
 
 

@@ -10,7 +10,6 @@ from email import errors
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.utils import parseaddr, parsedate_to_datetime
-from pathlib import Path
 from typing import BinaryIO
 
 from .models import Envelope, Expand, Item, Trail
@@ -198,25 +197,23 @@ def _read_date(value: str | None) -> datetime | None:
     return date if date.tzinfo else date.replace(tzinfo=UTC)  # "-0000": zone unknown
 
 
-def iter_mbox(path: Path, max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
+def iter_mbox(stream: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
     """Yield (1-based number, bytes or None when too large) for each message of an mbox file.
 
-    Parsed by hand, read-only: mailbox.mbox opens the file for writing when it can.
+    Parsed by hand from a stream opened read-only (mailbox.mbox opens the file for writing when
+    it can); no message holds more than max_bytes in memory, counted while reading.
     """
-    with path.open("rb") as stream:
-        yield from _split_mbox(stream, max_bytes)
-
-
-def _split_mbox(stream: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
     number, size, chunks, at_line_start = 0, 0, list[bytes](), True
     for line in iter(lambda: stream.readline(1 << 20), b""):
+        if not number and size > max_bytes:  # that much text before the first "From ": no mbox
+            break
         if at_line_start and line.startswith(b"From "):
             if number:
                 yield number, None if size > max_bytes else b"".join(chunks)
             number, size, chunks = number + 1, 0, []
-        elif number:
+        else:
             size += len(line)
-            if size <= max_bytes:
+            if number and size <= max_bytes:
                 chunks.append(line)
         at_line_start = line.endswith(b"\n")
     if number:

@@ -24,6 +24,7 @@ class InboxLimits:
     max_zip_depth: int = 2  # a zip inside a zip is depth 2
     max_message_bytes: int = 200 * MIB  # one .eml file or one mbox message
     max_message_depth: int = 3  # forwarded inside forwarded inside an e-mail
+    max_folder_depth: int = 32  # folders below an input folder; deeper ones are reported
 
 
 @dataclass(frozen=True)

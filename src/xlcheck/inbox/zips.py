@@ -8,6 +8,7 @@ import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from .models import Expand, InboxLimits, Item, Trail
 from .names import is_junk, zip_member_name
@@ -26,8 +27,10 @@ ZIP_ERRORS = (
 )
 
 
-def expand_zip(source: Path | bytes, filename: str, trail: Trail, expand: Expand) -> Iterator[Item]:
-    """Yield the members of one archive (a path on disk or bytes), recursing through `expand`."""
+def expand_zip(
+    source: Path | BinaryIO | bytes, filename: str, trail: Trail, expand: Expand
+) -> Iterator[Item]:
+    """Yield the members of one archive (a path, an open file or bytes), recursing through `expand`."""
     if trail.zip_depth >= trail.limits.max_zip_depth:
         yield trail.skipped(filename, "nested_too_deep", "zip inside zip deeper than the limit")
         return
