@@ -68,6 +68,13 @@ def run(form: Form, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
         for row in book[title].iter_rows(min_row=2, values_only=True)
         if len(row) > column and row[column]
     }
+    cells = [
+        value
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if isinstance(value, str)
+    ]
     book.close()
     yield {
         "inbox": inbox,
@@ -78,6 +85,7 @@ def run(form: Form, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
         "after": tree_state(base, out),
         "summary": summary,
         "listed": listed,
+        "cells": cells,
     }
     remove_tree(base)
 
@@ -167,7 +175,7 @@ def test_a_header_injected_by_a_sender_never_reaches_the_reply(run: dict[str, An
 def test_prose_comes_back_as_typed(run: dict[str, Any]) -> None:
     row = current_rows(run["summary"])["某某县换段局"]
     doc = json.loads((run["out"] / row["outputs"]["json"]).read_text(encoding="utf-8"))
-    text = doc["overview"]["summary"]
+    text = doc["overview"]["intro"]
     assert text.replace("\r\n", "\n") == "第一段。\n第二段。_x0041_"
     with zipfile.ZipFile(run["out"] / row["outputs"]["docx"]) as word:
         body = word.read("word/document.xml").decode("utf-8")
@@ -190,5 +198,15 @@ def test_identical_content_is_one_submission(run: dict[str, Any]) -> None:
 
 def test_a_shifted_sheet_is_one_finding(run: dict[str, Any]) -> None:
     [row] = [r for r in run["summary"]["rows"] if r["filename"] == "pandas.xlsx"]
-    assert row["status"] in ("有错误", "无法读取")
-    assert row["errors"] <= 3, row["messages"]
+    assert row["status"] == "有错误" and row["errors"] == 1, row["messages"]
+    assert "整体下移了 1 行、右移了 1 列" in row["messages"][0]
+
+
+def test_no_cell_of_the_summary_can_reverse_text(run: dict[str, Any]) -> None:
+    """An office called 「某某县\u202ecod.exe局」 shows as written, not reversed, in 汇总.xlsx."""
+    assert "某某县cod.exe局" in run["cells"]
+    assert not [
+        c
+        for c in run["cells"]
+        if set(c) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    ]

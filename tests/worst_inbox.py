@@ -245,7 +245,7 @@ def build_worst_inbox(form: Form, base: Path) -> WorstInbox:
 
     # 8. a prose cell with a line break, a typed escape and a control character
     prose = office(form, "某某县换段局", 40)
-    prose["overview.summary"] = "第一段。\r\n第二段。_x0041_"
+    prose["overview.intro"] = "第一段。\r\n第二段。_x0041_"
     files["换段.xlsx"] = workbook(form, prose)
     inbox.valid_offices.add("某某县换段局")
 

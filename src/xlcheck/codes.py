@@ -241,7 +241,7 @@ _ENTRIES = [
         "table_shifted",
         "error",
         "{table}的内容整体{shift}（可能是被其他程序另存过），各单元格没有逐一检查。请把数据复制回原模板后再报送。",
-        "{table} has moved {shift} as a whole (perhaps re-saved by another program); its cells were not checked one by one. Copy the data back into the original template and send it again.",
+        "The content of {table} moved {shift} as a whole (perhaps re-saved by another program); its cells were not checked one by one. Copy the data back into the original template and send it again.",
     ),
     _c(
         "S17",

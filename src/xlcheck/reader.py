@@ -244,17 +244,24 @@ def _drop_shifted(
     another program); a sheet with its names is read through them wherever its cells moved.
     """
     by_position = {place.sheet for place in places if place.name is None}
-    shifted: set[str] = set()
+    moved: dict[tuple[int, int], list[tuple[Sheet, str]]] = {}
     for sheet in form.sheets:
         actual = sheet_names.get(sheet.id)
         if actual is None or actual not in by_position:
             continue
         offset = _label_offset(package, actual, sheet)
         if offset is not None:
-            shifted.add(actual)
+            moved.setdefault(offset, []).append((sheet, actual))
             reading.missing_keys.update(sheet.field_keys)
-            finding = make_finding("S16", table=sheet.short, shift=_shift_words(*offset))
-            reading.findings.append(dataclasses.replace(finding, sheet=actual))
+    for offset, sheets in moved.items():
+        # one finding for all the sheets that moved together (a pandas rewrite moves every one)
+        tables = Text(
+            "、".join(f"「{sheet.short.zh}」" for sheet, _ in sheets),
+            ", ".join(f"“{sheet.short.en}”" for sheet, _ in sheets),
+        )
+        finding = make_finding("S16", table=tables, shift=_shift_words(*offset))
+        reading.findings.append(dataclasses.replace(finding, sheet=sheets[0][1]))
+    shifted = {actual for sheets in moved.values() for _, actual in sheets}
     return [place for place in places if place.sheet not in shifted] if shifted else places
 
 

@@ -13,11 +13,16 @@ Two defences, chosen for safety without falsifying the office's data:
      can be resubmitted unchanged;
    - in text we compose (the findings list, cell comments, the summary line) `neutralise`
      prefixes a visible apostrophe, the escaping ASVS prescribes for exported text.
+
+Composed text also loses the bidi embedding, override and isolate controls: a sender's
+「某某县\u202ecod.exe局」 would otherwise show reversed in a list the clerk trusts. The office's
+own cells and the canonical JSON keep them, character for character.
 """
 
 from __future__ import annotations
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\0＝＋－＠")
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
 def needs_guard(text: str) -> bool:
@@ -26,5 +31,6 @@ def needs_guard(text: str) -> bool:
 
 
 def neutralise(text: str) -> str:
-    """Prefix an apostrophe to text that starts like a formula; other text is returned unchanged."""
+    """Prefix an apostrophe to text that starts like a formula and drop bidi controls."""
+    text = text.translate(_BIDI_CONTROLS)
     return "'" + text if needs_guard(text) else text
