@@ -1,8 +1,5 @@
-"""Outputs of a checked submission: canonical JSON with provenance, its source map, atomic writes.
-
-Every output is written to a temporary file in the target folder and renamed into place, so a
-crash never leaves half a file; an input file is never a destination.
-"""
+"""Atomic writes: every output goes to a temporary file in the target folder and is renamed into
+place, so a crash never leaves half a file; an input file is never a destination."""
 
 from __future__ import annotations
 
@@ -15,11 +12,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from xlcheck import __version__
-from xlcheck.canonical import dump_json, key_to_pointer, nest
-from xlcheck.check import FileResult
-from xlcheck.form.model import Form
-
 # Our temporary files: "<folder>/.xlcheck-<mkstemp's random part>.tmp"; a killed run leaves them
 TEMP_PREFIX = ".xlcheck-"
 TEMP_SUFFIX = ".tmp"
@@ -27,48 +19,6 @@ TEMP_SUFFIX = ".tmp"
 
 class OutputError(Exception):
     """An output could not be written (unwritable folder, would overwrite an input)."""
-
-
-def canonical_document(
-    form: Form, result: FileResult, *, unvalidated: bool = False
-) -> dict[str, Any]:
-    """The document of spec §5 plus a provenance block; same input, byte-identical JSON."""
-    doc = nest(form, result.values)
-    provenance: dict[str, Any] = {
-        "source_sha256": result.sha256,
-        "source_kind": result.kind,
-        "template_id": result.template.get("template_id"),
-        "template_version": result.template.get("template_version"),
-        "form_version": form.form_version,
-        "xlcheck_version": __version__,
-        "validated": not unvalidated,
-    }
-    doc["provenance"] = {k: v for k, v in provenance.items() if v is not None}
-    return doc
-
-
-def canonical_json(form: Form, result: FileResult, *, unvalidated: bool = False) -> str:
-    return dump_json(canonical_document(form, result, unvalidated=unvalidated))
-
-
-def source_map(form: Form, result: FileResult) -> dict[str, Any]:
-    """JSON pointer -> sheet, cell, defined name, raw value and the normalisation applied."""
-    entries: dict[str, Any] = {}
-    for key, entry in result.sources.items():
-        if key not in form.fields or not form.fields[key].in_document:
-            continue
-        entries[key_to_pointer(key)] = {
-            "sheet": getattr(entry, "sheet", None),
-            "cell": getattr(entry, "cell", None),
-            "name": getattr(entry, "name", None),
-            "raw": _jsonable(getattr(entry, "raw", None)),
-            "normalisation": list(getattr(entry, "steps", ())),
-        }
-    return {"source": result.path, "source_sha256": result.sha256, "fields": entries}
-
-
-def _jsonable(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
 
 def write_atomic(
