@@ -16,7 +16,15 @@ from typing import Any, NoReturn
 import click
 
 from xlcheck import __version__
-from xlcheck.cli_common import ToolError, fail, form_option, lang_option, load_form_or_fail, styler
+from xlcheck.cli_common import (
+    ToolError,
+    fail,
+    form_option,
+    lang_option,
+    load_form_or_fail,
+    stop_on_failure,
+    styler,
+)
 from xlcheck.form.model import Lang
 
 
@@ -113,33 +121,18 @@ def _previous_values(form: Any, previous: Path | None) -> dict[str, Any] | None:
 def _write_error_workbooks(
     form: Any, results: Sequence[Any], files: Sequence[Path], folder: Path, lang: str
 ) -> None:
-    from xlcheck.filenames import RunNames
-    from xlcheck.outputs import OutputError, write_atomic
-    from xlcheck.xlsxout import write_error_workbook
+    from xlcheck.outputs import FolderDestination, FolderNames, OutputOptions, write_outputs
 
-    inputs = {Path(f): None for f in files}
-    names = RunNames([".errors.xlsx"])  # two inputs called 报表.xlsx: 报表 and 报表-2
+    names = FolderNames(folder, files, ["errors"])  # two inputs called 报表.xlsx: 报表 and 报表-2
+    destination = FolderDestination(folder, protect=files)
+    options = OutputOptions(lang="en" if lang == "en" else "zh")
     for result, source in zip(results, files, strict=True):
         if result.valid or not result.readable or result.kind != "xlsx":
             continue
-        dest = folder / f"{names.take(Path(source).stem)}.errors.xlsx"
-
-        def write(fh: Any, result: Any = result, source: Path = source) -> None:
-            write_error_workbook(
-                form,
-                fh,
-                cells=result.raw,
-                findings=result.findings,
-                source_name=Path(source).name,
-                lang=lang,
-            )
-
-        try:
-            write_atomic(dest, write, protect=inputs)
-        except OutputError as exc:
-            fail(str(exc))
+        wanted = names.take(source, ["errors"])
+        stop_on_failure(write_outputs(form, result, ["errors"], destination, wanted, options))
         said = "error workbook: " if lang == "en" else "错误清单："
-        click.echo(f"{said}{source} → {dest}", err=True)
+        click.echo(f"{said}{source} → {folder / wanted['errors']}", err=True)
 
 
 @cli.command()

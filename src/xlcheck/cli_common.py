@@ -27,6 +27,17 @@ def fail(message: str) -> NoReturn:
     raise ToolError(message)
 
 
+def stop_on_failure(done: Any) -> None:
+    """A command stops at the first output it could not write: one located line (exit 2) when
+    the folder or an input is to blame (OutputError), else the writer's bug goes to main()."""
+    from xlcheck.outputs import OutputError
+
+    for failed in done.failed:
+        if isinstance(failed.error, OutputError):
+            fail(str(failed.error))
+        raise failed.error
+
+
 def load_form_or_fail(name: str) -> Any:
     from xlcheck.form import FormError, load_form
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import click
 
-from xlcheck.cli_common import fail, form_option, lang_option, load_form_or_fail, styler
+from xlcheck.cli_common import (
+    fail,
+    form_option,
+    lang_option,
+    load_form_or_fail,
+    stop_on_failure,
+    styler,
+)
+from xlcheck.form.model import Lang
 
 
 @click.command()
@@ -44,13 +52,14 @@ def convert(
 
     form = load_form_or_fail(form_name)
     _ensure_folder(out_dir)
-    run = Outputs(out_dir, files, (f".{target}", ".sourcemap.json", ".errors.xlsx"), lang)
+    run = FolderRun.make(out_dir, files, (target, "sourcemap", "errors"), lang, docx_template)
     results = [check_path(Path(f), form) for f in files]
     for result, source in zip(results, files, strict=True):
         if result.valid or (force and result.readable):
-            _write_outputs(form, result, Path(source), run, target, source_map, docx_template)
+            kinds = [target, "sourcemap"] if source_map else [target]
+            run.write(form, result, Path(source), kinds, "written")
         elif result.readable and result.kind == "xlsx":
-            _write_errors(form, result, Path(source), run)
+            run.write(form, result, Path(source), ["errors"], "errors")
     invalid = [r for r in results if not r.valid]
     if invalid:
         click.echo(format_text(invalid, lang, styler(sys.stdout.isatty())), nl=False)  # type: ignore[arg-type]
@@ -72,45 +81,45 @@ def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 
 
-class Outputs:
-    """Where one run's outputs go: a stem per input, distinct across the run (two inputs called
-    报表.xlsx from two folders write 报表.json and 报表-2.json), each file written atomically and
-    said on stderr with the input it came from."""
+@dataclass(frozen=True)
+class FolderRun:
+    """Where one run's outputs go (names from the one naming policy: a stem per input, distinct
+    across the run), each file said on stderr with the input it came from."""
 
-    def __init__(self, out_dir: Path, files: Sequence[Path], suffixes: Sequence[str], lang: str):
-        from xlcheck.filenames import RunNames
+    names: Any  # outputs.FolderNames
+    destination: Any  # outputs.FolderDestination: atomic, never onto an input
+    options: Any  # outputs.OutputOptions
 
-        self.out_dir, self.lang = out_dir, lang
-        self.inputs = {Path(f): None for f in files}
-        self.resolved = {Path(f).resolve() for f in files}
-        self.names = RunNames(suffixes)
+    @classmethod
+    def make(
+        cls,
+        out_dir: Path,
+        files: Sequence[Path],
+        kinds: Sequence[str],
+        lang: str,
+        docx_template: Path | None = None,
+    ) -> FolderRun:
+        from xlcheck.outputs import FolderDestination, FolderNames, OutputOptions
 
-    def stem(self, source: Path) -> str:
-        """The stem of this input's outputs; never an input's own name (then <stem>.canonical)."""
-        from xlcheck.filenames import SUFFIX_ROOM, safe_name
+        language: Lang = "en" if lang == "en" else "zh"
+        return cls(
+            FolderNames(out_dir, files, kinds),
+            FolderDestination(out_dir, protect=files),
+            OutputOptions(lang=language, docx_template=docx_template),
+        )
 
-        def blocked(stem: str) -> bool:
-            return any(
-                (self.out_dir / (stem + s)).resolve() in self.resolved for s in self.names.suffixes
-            )
+    def write(self, form: Any, result: Any, source: Path, kinds: list[str], done: str) -> None:
+        """Write these outputs of source; `done` names what was written (a key of _SAID)."""
+        from xlcheck.outputs import write_outputs
 
-        wanted = source.stem
-        if blocked(safe_name(wanted, reserve=SUFFIX_ROOM)):
-            wanted += ".canonical"
-        return self.names.take(wanted, blocked)
-
-    def write(self, source: Path, dest: Path, write: Callable[[BinaryIO], None], done: str) -> None:
-        """Write dest from source; `done` names what was written (a key of _SAID)."""
-        from xlcheck.outputs import OutputError, write_atomic
-
-        existed = dest.exists()  # made before this run: no two outputs of one run share a name
-        try:
-            write_atomic(dest, write, protect=self.inputs)
-        except OutputError as exc:
-            fail(str(exc))
-        en = self.lang == "en"
-        more = _SAID["replaced"][en] if existed else ""
-        click.echo(f"{_SAID[done][en]}{more}{': ' if en else '：'}{source} → {dest}", err=True)
+        names = self.names.take(source, kinds)
+        wrote = write_outputs(form, result, kinds, self.destination, names, self.options)
+        en = self.options.lang == "en"
+        for written in wrote.written:
+            more = _SAID["replaced"][en] if written.replaced else ""
+            said = f"{_SAID[done][en]}{more}{': ' if en else '：'}{source} → {written.path}"
+            click.echo(said, err=True)
+        stop_on_failure(wrote)
 
 
 # What a run says of each file it writes: (zh, en).
@@ -119,78 +128,6 @@ _SAID = {
     "errors": ("有错误，未转换；错误清单", "has errors, not converted; error workbook"),
     "replaced": ("（替换了原有文件）", " (replaced an existing file)"),
 }
-
-
-def _write_outputs(
-    form: Any,
-    result: Any,
-    source: Path,
-    run: Outputs,
-    target: str,
-    with_map: bool,
-    docx_template: Path | None,
-) -> None:
-    from xlcheck.outputs import canonical_document, canonical_json, source_map
-
-    unvalidated = not result.valid
-    stem = run.stem(source)
-    if target == "json":
-        data = canonical_json(form, result, unvalidated=unvalidated).encode("utf-8")
-        run.write(source, run.out_dir / f"{stem}.json", _bytes(data), "written")
-    else:
-        doc = canonical_document(form, result, unvalidated=unvalidated)
-        run.write(
-            source,
-            run.out_dir / f"{stem}.docx",
-            lambda fh: _write_docx(form, doc, fh, docx_template, unvalidated),
-            "written",
-        )
-    if with_map:
-        data = (json.dumps(source_map(form, result), ensure_ascii=False, indent=2) + "\n").encode()
-        run.write(source, run.out_dir / f"{stem}.sourcemap.json", _bytes(data), "written")
-
-
-def _bytes(data: bytes) -> Callable[[BinaryIO], None]:
-    def write(fh: BinaryIO) -> None:
-        fh.write(data)
-
-    return write
-
-
-def _write_docx(
-    form: Any, doc: Any, fh: BinaryIO, docx_template: Path | None, unvalidated: bool
-) -> None:
-    from xlcheck.render.docx_report import write_report
-
-    try:
-        write_report(form, doc, fh, docx_template=docx_template, unvalidated=unvalidated)
-    except ValueError as exc:
-        if not _is_template_error(exc):  # a bad value is not the template's fault
-            raise
-        fail(f"无法使用 Word 模板 / unusable --docx-template: {exc}")
-
-
-def _is_template_error(exc: ValueError) -> bool:
-    """Only an unreadable --docx-template is blamed on it (python-docx is loaded on the error path)."""
-    from xlcheck.render.docx_page import TemplateError
-
-    return isinstance(exc, TemplateError)
-
-
-def _write_errors(form: Any, result: Any, source: Path, run: Outputs) -> None:
-    from xlcheck.xlsxout import write_error_workbook
-
-    def write(fh: BinaryIO) -> None:
-        write_error_workbook(
-            form,
-            fh,
-            cells=result.raw,
-            findings=result.findings,
-            source_name=source.name,
-            lang=run.lang,
-        )
-
-    run.write(source, run.out_dir / f"{run.stem(source)}.errors.xlsx", write, "errors")
 
 
 @click.command()
@@ -272,35 +209,14 @@ def carry_over(form: Any, last: dict[str, Any]) -> dict[str, Any]:
 def import_cmd(files: Sequence[Path], out_dir: Path, lang: str, form_name: str) -> None:
     """把已发布的报告（.txt/.html/.docx）转为规范 JSON 并审查 / import published reports."""
     from xlcheck.check import check_path
-    from xlcheck.outputs import canonical_json
     from xlcheck.report import format_text
 
     form = load_form_or_fail(form_name)
     _ensure_folder(out_dir)
-    run = Outputs(out_dir, files, (".json", ".import.json"), lang)
+    run = FolderRun.make(out_dir, files, ("json", "readings"), lang)
     results = [check_path(Path(f), form) for f in files]
     for result, source in zip(results, files, strict=True):
-        if not result.readable:
-            continue
-        stem = run.stem(Path(source))
-        document = canonical_json(form, result, unvalidated=not result.valid).encode("utf-8")
-        run.write(Path(source), out_dir / f"{stem}.json", _bytes(document), "written")
-        readings = {
-            "source": str(source),
-            "readings": [_reading_dict(r) for r in result.sources.values()],
-        }
-        data = (json.dumps(readings, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        run.write(Path(source), out_dir / f"{stem}.import.json", _bytes(data), "written")
+        if result.readable:
+            run.write(form, result, Path(source), ["json", "readings"], "written")
     click.echo(format_text(results, lang, styler(sys.stdout.isatty())), nl=False)  # type: ignore[arg-type]
     sys.exit(0 if all(r.valid for r in results) else 1)
-
-
-def _reading_dict(reading: Any) -> dict[str, Any]:
-    import dataclasses
-
-    if dataclasses.is_dataclass(reading) and not isinstance(reading, type):
-        return {
-            k: (v if isinstance(v, str | int | float | bool | type(None)) else str(v))
-            for k, v in dataclasses.asdict(reading).items()
-        }
-    return {"value": str(reading)}

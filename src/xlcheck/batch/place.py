@@ -11,24 +11,20 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from xlcheck.outputs import OutputError, write_bytes_atomic
+from xlcheck.outputs import STORE_FILES, BatchNames, OutputError, write_bytes_atomic
 
 from .offices import safe_filename
 from .replies import build_draft
-from .worker import STORE_FILES, store_dir
+from .worker import store_dir
+
+# The batch's naming policy: files named after the office (made safe, never one of the batch's own
+# names) and the year; the rest of the policy is the one in xlcheck.outputs.names.
+BATCH_NAMES = BatchNames(base=safe_filename)
 
 
 def output_names(office: str, year: int | None, sha256: str, current: bool) -> dict[str, str]:
     """File names of each output kind; superseded ones carry the content hash to stay distinct."""
-    base = safe_filename(office)
-    dated = f"{base}-{year}" if year else base
-    tag = "" if current else f".{sha256[:8]}"
-    return {
-        "json": f"{dated}{tag}.json",
-        "docx": f"{dated}{tag}.docx",
-        "errors": f"{base}{tag}.errors.xlsx",
-        "reply": f"{base}{tag}.reply.eml",
-    }
+    return BATCH_NAMES.take(office, year, sha256, current)
 
 
 def place_outputs(

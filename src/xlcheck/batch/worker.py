@@ -21,12 +21,17 @@ from xlcheck.check import FileResult, check_bytes
 from xlcheck.codes import make_finding
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Lang
-from xlcheck.outputs import canonical_json, write_atomic, write_bytes_atomic
+from xlcheck.outputs import (
+    STORE_FILES,
+    FolderDestination,
+    OutputOptions,
+    write_bytes_atomic,
+    write_outputs,
+)
 
 from .offices import identify_office
 
 MAX_MESSAGES = 5
-STORE_FILES = {"json": "report.json", "docx": "report.docx", "errors": "errors.xlsx"}
 VALUES_FILE = "values.json"
 
 _form: Form | None = None
@@ -141,7 +146,7 @@ def _check_one(
         result = check_bytes(job.data, job.filename, form)
         outcome = summarise(form, result, job, settings.lang)
         if settings.store is not None and result.readable:
-            outcome["files"], outcome["problems"] = write_outputs(form, result, job, settings)
+            outcome["files"], outcome["problems"] = store_outputs(form, result, job, settings)
         return job.seq, outcome, result.values
     except _Timeout:
         return job.seq, failed_outcome(job, make_finding("F12", file=job.filename), settings), {}
@@ -221,53 +226,22 @@ def failed_outcome(job: Job, finding: Finding, settings: Settings) -> dict[str, 
 # ---- outputs into the content-addressed store ------------------------------------------------------
 
 
-def write_outputs(
+def store_outputs(
     form: Form, result: FileResult, job: Job, settings: Settings
 ) -> tuple[dict[str, str], list[str]]:
     """Write JSON + Word (valid) or the error workbook (invalid); return files and problems."""
     assert settings.store is not None
     folder = store_dir(settings.store, job.key)
-    files: dict[str, str] = {}
-    problems: list[str] = []
     wanted = ["json", "docx"] if result.valid else ["errors"]
     if not settings.docx and "docx" in wanted:
         wanted.remove("docx")
-    for kind in wanted:
-        try:
-            _WRITERS[kind](form, result, job, settings, folder / STORE_FILES[kind])
-            files[kind] = STORE_FILES[kind]
-        except Exception as exc:  # a writer's failure loses one output, not the file's check
-            problems.append(f"{STORE_FILES[kind]}: {type(exc).__name__}: {exc}"[:200])
+    options = OutputOptions(lang=settings.lang, source_name=job.filename)
+    done = write_outputs(
+        form, result, wanted, FolderDestination(folder), STORE_FILES, options, keep_going=True
+    )
+    files = {w.kind: w.name for w in done.written}
+    # a writer's failure loses one output, not the file's check
+    problems = [f"{f.name}: {type(f.error).__name__}: {f.error}"[:200] for f in done.failed]
     values = json.dumps(result.values, ensure_ascii=False, sort_keys=True, default=str)
     write_bytes_atomic(folder / VALUES_FILE, values.encode("utf-8"))
     return files, problems
-
-
-def _write_json(form: Form, result: FileResult, job: Job, settings: Settings, dest: Path) -> None:
-    write_bytes_atomic(dest, canonical_json(form, result).encode("utf-8"))
-
-
-def _write_docx(form: Form, result: FileResult, job: Job, settings: Settings, dest: Path) -> None:
-    from xlcheck.render.docx_report import write_report
-
-    doc = result.document(form)
-    write_atomic(dest, lambda fh: write_report(form, doc, fh))
-
-
-def _write_errors(form: Form, result: FileResult, job: Job, settings: Settings, dest: Path) -> None:
-    from xlcheck.xlsxout import write_error_workbook
-
-    def write(fh: Any) -> None:
-        write_error_workbook(
-            form,
-            fh,
-            cells=result.raw,
-            findings=result.findings,
-            source_name=job.filename,
-            lang=settings.lang,
-        )
-
-    write_atomic(dest, write)
-
-
-_WRITERS = {"json": _write_json, "docx": _write_docx, "errors": _write_errors}
