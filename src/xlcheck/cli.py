@@ -16,7 +16,15 @@ from typing import Any, NoReturn
 import click
 
 from xlcheck import __version__
-from xlcheck.cli_common import ToolError, fail, form_option, lang_option, load_form_or_fail, styler
+from xlcheck.cli_common import (
+    ToolError,
+    fail,
+    form_option,
+    lang_option,
+    load_form_or_fail,
+    read_previous_or_fail,
+    styler,
+)
 from xlcheck.form.model import Lang
 
 
@@ -84,7 +92,7 @@ def check(
     from xlcheck.report import format_json, format_text
 
     form = load_form_or_fail(form_name)
-    prior = _previous_values(form, previous)
+    prior = read_previous_or_fail(form, previous, lang).values if previous else None
     results = [check_path(Path(f), form, previous=prior) for f in files]
     if errors_dir is not None:
         _write_error_workbooks(form, results, files, errors_dir, lang)
@@ -96,18 +104,6 @@ def check(
     )
     click.echo(text, nl=False)
     sys.exit(0 if all(r.valid for r in results) else 1)
-
-
-def _previous_values(form: Any, previous: Path | None) -> dict[str, Any] | None:
-    """Last year's values for X1/W3/W4/W9; an unreadable file is a usage problem (exit 2)."""
-    if previous is None:
-        return None
-    from xlcheck.check import check_path
-
-    result = check_path(previous, form)
-    if not result.readable:
-        fail(f"无法读取上年报告 {previous}：{result.findings[0].text('zh')}")
-    return dict(result.values)
 
 
 def _write_error_workbooks(
