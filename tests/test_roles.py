@@ -219,7 +219,10 @@ def test_x1_runs_across_the_2019_to_2021_boundary(
         assert run.returncode in (0, 1), run.stderr
         findings = json.loads(run.stdout)["files"][0]["findings"]
         assert [f["cell"] for f in findings if f["rule"] == "X1"] == cells, findings
-        assert not [f for f in findings if f["rule"] in ("W3", "W4")]
+        assert not [f for f in findings if f["rule"] in ("W3", "W4")]  # table 二 changed
+        assert [
+            f for f in findings if f["rule"] == "W9"
+        ]  # section 五 repeats last year's word for word
 
 
 def test_fill_carries_over_from_a_2019_format_report(
