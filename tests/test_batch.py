@@ -273,17 +273,21 @@ def test_unwritable_output_folder(tmp_path: Path) -> None:
         run_batch(options(tmp_path, blocker / "out"))
 
 
-def test_identity_and_names() -> None:
+def test_identity_and_names(form: Form) -> None:
     code = credit_code(5)
     assert valid_credit_code(code) and not valid_credit_code(
         code[:-1] + "0" if code[-1] != "0" else code[:-1] + "1"
     )
     assert (
-        identify_office({"agency.name": "某某县 财政局", "agency.credit_code": code}, "x").key
+        identify_office(
+            {"agency.name": "某某县 财政局", "agency.credit_code": code}, "x", form.roles
+        ).key
         == f"code:{code}"
     )
     assert (
-        identify_office({"agency.name": "某某县　财政局", "agency.credit_code": "123"}, "x").key
+        identify_office(
+            {"agency.name": "某某县　财政局", "agency.credit_code": "123"}, "x", form.roles
+        ).key
         == "name:某某县财政局"
     )
     assert safe_filename('a/b:c*?"<>|#') == "a_b_c_______"

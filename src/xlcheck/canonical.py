@@ -1,6 +1,6 @@
 """The canonical document: nest and flatten it by field keys, and serialise it deterministically.
 
-Flat form: {"applications.new.natural_person": 3, ...}; nested form: the JSON of spec §5.
+Flat form: {"<table>.<row>.<column>": 3, ...} by field key; nested form: the JSON of spec §5.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from xlcheck.cli_common import (
     form_option,
     lang_option,
     load_form_or_fail,
+    read_previous_or_fail,
     stop_on_failure,
     styler,
 )
@@ -92,7 +93,7 @@ def check(
     from xlcheck.report import format_json, format_text
 
     form = load_form_or_fail(form_name)
-    prior = _previous_values(form, previous)
+    prior = read_previous_or_fail(form, previous, lang).values if previous else None
     results = [check_path(Path(f), form, previous=prior) for f in files]
     if errors_dir is not None:
         _write_error_workbooks(form, results, files, errors_dir, lang)
@@ -104,18 +105,6 @@ def check(
     )
     click.echo(text, nl=False)
     sys.exit(0 if all(r.valid for r in results) else 1)
-
-
-def _previous_values(form: Any, previous: Path | None) -> dict[str, Any] | None:
-    """Last year's values for X1/W3/W4/W9; an unreadable file is a usage problem (exit 2)."""
-    if previous is None:
-        return None
-    from xlcheck.check import check_path
-
-    result = check_path(previous, form)
-    if not result.readable:
-        fail(f"无法读取上年报告 {previous}：{result.findings[0].text('zh')}")
-    return dict(result.values)
 
 
 def _write_error_workbooks(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -45,6 +46,16 @@ def load_form_or_fail(name: str) -> Any:
         return load_form(name)
     except FormError as exc:
         fail(f"表单定义有误：{exc}")
+
+
+def read_previous_or_fail(form: Any, path: Path, lang: str) -> Any:
+    """Last year's report (xlcheck.previous.Previous); one that cannot serve is exit 2."""
+    from xlcheck.previous import PreviousError, read_previous
+
+    try:
+        return read_previous(path, form)
+    except PreviousError as exc:
+        fail(exc.text.get("en" if lang == "en" else "zh"))
 
 
 def styler(stream_is_tty: bool) -> Any:

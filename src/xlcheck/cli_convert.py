@@ -15,6 +15,7 @@ from xlcheck.cli_common import (
     form_option,
     lang_option,
     load_form_or_fail,
+    read_previous_or_fail,
     stop_on_failure,
     styler,
 )
@@ -149,6 +150,7 @@ def fill(
     """用规范 JSON 生成填好的锁定模板 / write a filled, locked template from canonical JSON."""
     from xlcheck.check import check_path
     from xlcheck.outputs import OutputError, write_atomic
+    from xlcheck.previous import carried_values
     from xlcheck.report import format_text
     from xlcheck.xlsxout import write_template
 
@@ -159,11 +161,11 @@ def fill(
     if not result.readable:
         click.echo(format_text([result], lang), nl=False)  # type: ignore[arg-type]
         sys.exit(1)
-    last = check_path(previous, form) if previous is not None else None
-    _refuse_out_of_range([result] if last is None else [result, last], lang)
+    last = read_previous_or_fail(form, previous, lang) if previous is not None else None
+    _refuse_out_of_range([result] if last is None else [result, last.result], lang)
     values = dict(result.values)
     if last is not None:
-        values.update(carry_over(form, last.values))
+        values.update(carried_values(form, last.values))
     try:
         write_atomic(
             output, lambda fh: write_template(form, fh, values=values), protect={data: None}
@@ -186,17 +188,6 @@ def _refuse_out_of_range(results: list[Any], lang: str) -> None:
     if found:
         click.echo(format_text(found, lang), nl=False)  # type: ignore[arg-type]
         sys.exit(1)
-
-
-def carry_over(form: Any, last: dict[str, Any]) -> dict[str, Any]:
-    """This year's 上年结转 = last year's 结转下年度, column by column (rule X1 declares the pairs)."""
-    pairs = {}
-    for rule in form.rules:
-        if rule.id == "X1":
-            mine, theirs = rule.params["left"][0].key, rule.params["right"][0].key
-            if theirs in last and form.fields[mine].is_input:
-                pairs[mine] = last[theirs]
-    return pairs
 
 
 @click.command("import")

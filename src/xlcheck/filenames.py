@@ -1,4 +1,4 @@
-"""Names of the files and folders xlcheck makes from untrusted text (an office's 机关名称, an input's
+"""Names of the files and folders xlcheck makes from untrusted text (an office's name, an input's
 file name): usable on Windows, macOS and Linux, bounded in bytes, free of invisible characters, and
 distinct within one run. The one place such a name is made; Chinese is kept as it is."""
 

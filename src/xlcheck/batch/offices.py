@@ -1,4 +1,4 @@
-"""Who sent a submission: the office identity from 基本信息, names safe for the file system, the roster."""
+"""Who sent a submission: the office identity from the form's identity roles, names safe for the file system, the roster."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from xlcheck.filenames import SUFFIX_ROOM, safe_name
+from xlcheck.form.model import Roles
 
 # GB 32100-2015: 18 characters from this alphabet; the last is a check character (mod 31).
 CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -63,10 +64,13 @@ def normalise_name(name: Any) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", name))
 
 
-def identify_office(values: Mapping[str, Any], fallback: str) -> Office:
-    """Credit code first when it is valid, else the normalised name; never the file name."""
-    name = normalise_name(values.get("agency.name"))
-    code = values.get("agency.credit_code")
+def identify_office(values: Mapping[str, Any], fallback: str, roles: Roles) -> Office:
+    """Credit code first when it is valid, else the normalised name; never the file name.
+
+    The form's roles say which fields hold them; a form without them names offices by content hash.
+    """
+    name = normalise_name(values.get(roles.name) if roles.name else None)
+    code = values.get(roles.credit_code) if roles.credit_code else None
     code = unicodedata.normalize("NFKC", code).upper() if isinstance(code, str) else None
     if valid_credit_code(code):
         return Office(f"code:{code}", name or str(code), code)

@@ -169,8 +169,8 @@ def _on_alarm(signum: int, frame: types.FrameType | None) -> None:
 def summarise(form: Form, result: FileResult, job: Job, lang: Lang) -> dict[str, Any]:
     """The small record the parent keeps about one checked file."""
     errors = [f for f in result.findings if f.is_error]
-    office = identify_office(result.values, job.sha256) if result.readable else None
-    year = result.values.get("year")
+    office = identify_office(result.values, job.sha256, form.roles) if result.readable else None
+    year = result.values.get(form.roles.year) if form.roles.year else None
     return {
         "sha256": job.sha256,
         "key": job.key,

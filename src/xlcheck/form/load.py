@@ -16,6 +16,7 @@ from typing import Any
 from xlcheck.form.layout import build_sheets, type_ranges
 from xlcheck.form.model import Form, Section
 from xlcheck.form.parts import FormError, set_item, text_of
+from xlcheck.form.roles import build_previous_forms, build_roles
 from xlcheck.form.rules import (
     COMPARE_OPS,
     RULE_KINDS,
@@ -63,15 +64,17 @@ def load_form(name_or_path: str | Path = DEFAULT_FORM) -> Form:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FormError(f"{name_or_path}: not valid JSON: {exc}") from exc
-    return build_form(data)
+    source = str(path.resolve()) if path.suffix == ".json" and path.exists() else None
+    return build_form(data, source=source)
 
 
-def build_form(data: Mapping[str, Any]) -> Form:
+def build_form(data: Mapping[str, Any], *, source: str | None = None) -> Form:
     sets = {name: tuple(set_item(i) for i in items) for name, items in data.get("sets", {}).items()}
     sheets, fields = build_sheets(data["sheets"], sets, type_ranges(data.get("ranges", {})))
     rules = tuple(expand_rules(data.get("rules", []), sets, fields))
     fields = link_computed(data["sheets"], sets, fields, rules)
     check_references(fields, rules)
+    sections = tuple(Section(**s) for s in data.get("sections", []))
     legacy: list[str] = next(
         (r.get("labels", []) for r in data.get("rules", []) if r["kind"] == "legacy_labels"), []
     )
@@ -82,7 +85,7 @@ def build_form(data: Mapping[str, Any]) -> Form:
         title=text_of(data["title"]),
         basis=data.get("basis", ""),
         document_title=text_of(data["document_title"]),
-        sections=tuple(Section(**s) for s in data.get("sections", [])),
+        sections=sections,
         instructions_name=data["instructions"]["name"],
         instructions={k: tuple(v) for k, v in data["instructions"]["paragraphs"].items()},
         sets=sets,
@@ -91,4 +94,40 @@ def build_form(data: Mapping[str, Any]) -> Form:
         rules=rules,
         declarations=tuple(declaration(r) for r in data.get("rules", [])),
         legacy_labels=tuple(legacy),
+        roles=build_roles(
+            data.get("roles", {}),
+            fields,
+            rules,
+            sections,
+            sheets,
+            text_of(data["document_title"]).zh,
+        ),
+        previous_forms=build_previous_forms(
+            data.get("previous_forms", []),
+            (data["id"], str(data["form_version"])),
+            sets,
+            fields,
+            rules,
+        ),
+        source=source,
     )
+
+
+def find_form(form_id: str, form_version: str, near: Form) -> Form | None:
+    """The definition of (form id, version): beside `near`'s file first, then the bundled forms.
+
+    Forms are looked up by what a document says it is (canonical JSON: form + form_version; a
+    workbook: its template id and form version), so a form's file name never matters.
+    """
+    candidates: list[str | Path] = []
+    if near.source is not None:
+        candidates += sorted(Path(near.source).parent.glob("*.json"))
+    candidates += available_forms()
+    for candidate in candidates:
+        try:
+            found = load_form(candidate)
+        except (FormError, OSError, KeyError, TypeError, ValueError):
+            continue  # a broken neighbour is not the form asked for
+        if (found.id, found.form_version) == (form_id, form_version):
+            return found
+    return None

@@ -162,6 +162,50 @@ class Section:
 
 
 @dataclass(frozen=True)
+class CarryOver:
+    """The rule that links this year's document to last year's, and the (this key, last key) pairs."""
+
+    rule: str
+    pairs: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which field plays which part for the engine (spec: the form's `roles` block); None = absent.
+
+    The batch names offices by `name`/`credit_code`, files them by `year`; `template --agency/--year`
+    prefill `name`/`year`; `fill --previous` copies by `carry_over`; the importer reads the document
+    title with `title_pattern` (named groups are role names) and fills `kind`/`tier`.
+    """
+
+    name: str | None = None
+    credit_code: str | None = None
+    kind: str | None = None
+    tier: str | None = None
+    year: str | None = None
+    carry_over: CarryOver | None = None
+    title_pattern: str = ""
+    prose: tuple[str, ...] = ()  # text fields written as paragraphs: overview topics, text sections
+
+    def field_of(self, role: str) -> str | None:
+        """The field key of an identity role (name, credit_code, kind, tier, year)."""
+        found: str | None = getattr(self, role) if role in IDENTITY_ROLES else None
+        return found
+
+
+IDENTITY_ROLES = ("name", "credit_code", "kind", "tier", "year")
+
+
+@dataclass(frozen=True)
+class PreviousForm:
+    """An earlier form whose documents may serve as last year's: how its keys map onto this form's."""
+
+    form_id: str
+    form_version: str
+    keys: tuple[tuple[str, str], ...]  # (key in the earlier form, key of this form)
+
+
+@dataclass(frozen=True)
 class Form:
     id: str
     form_version: str
@@ -178,6 +222,11 @@ class Form:
     rules: tuple[Rule, ...]
     declarations: tuple[RuleDecl, ...]
     legacy_labels: tuple[str, ...] = ()
+    roles: Roles = Roles()
+    previous_forms: tuple[PreviousForm, ...] = ()
+    source: str | None = field(
+        default=None, compare=False
+    )  # the definition file, when loaded from one
     # Derived lookups computed once per loaded form (the form itself never changes).
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -12,7 +12,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 
 from xlcheck.canonical import flatten
 from xlcheck.codes import format_value
-from xlcheck.form.model import Form, Section
+from xlcheck.form.model import Form, Section, Sheet
 from xlcheck.render.docx_page import TemplateError, open_document, text_width_twips
 from xlcheck.render.docx_style import StyleIds
 from xlcheck.render.docx_tables import layout_sheet, table_element, value_texts
@@ -87,8 +87,8 @@ def plain(value: Any) -> str:
 def section_elements(
     form: Form, section: Section, values: Mapping[str, Any], ids: StyleIds, width: int
 ) -> list[BaseOxmlElement]:
-    if section.content == "overview":
-        return overview_elements(form, values, ids)
+    if section.content == "overview" and section.sheet is not None:
+        return overview_elements(form, form.sheet(section.sheet), values, ids)
     if section.content == "table" and section.sheet is not None:
         sheet = form.sheet(section.sheet)
         texts = value_texts(form, sheet, values)
@@ -100,12 +100,12 @@ def section_elements(
 
 
 def overview_elements(
-    form: Form, values: Mapping[str, Any], ids: StyleIds
+    form: Form, sheet: Sheet, values: Mapping[str, Any], ids: StyleIds
 ) -> list[BaseOxmlElement]:
-    """The intro, then each topic under its subsection heading （一）…（五）."""
+    """The section's sheet of topics: the intro, then each topic under its heading （一）…（五）."""
     elements: list[BaseOxmlElement] = []
-    for field in form.document_fields():
-        if not field.key.startswith("overview."):
+    for field in (form.fields[k] for k in sheet.field_keys):
+        if not field.in_document:
             continue
         if field.heading is None:
             elements.extend(prose(ids.body, values.get(field.key), None))

@@ -1,4 +1,4 @@
-"""A1 cell references and defined-name targets such as `'基本信息'!$B$2`."""
+"""A1 cell references and defined-name targets such as `'封面'!$B$2`."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def next_ref(previous: str | None, row: int) -> str:
 
 
 def split_sheet_ref(text: str) -> tuple[str | None, str]:
-    """("基本信息", "$B$2") for "'基本信息'!$B$2"; (None, text) when no sheet prefix parses."""
+    """("封面", "$B$2") for "'封面'!$B$2"; (None, text) when no sheet prefix parses."""
     text = text.strip()
     if text.startswith("'"):
         i, name = 1, []

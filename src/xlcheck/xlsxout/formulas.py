@@ -13,7 +13,7 @@ from xlcheck.form.model import Form, Term
 
 
 def quote_sheet(name: str) -> str:
-    """A sheet name as a formula prefix: '三、依申请公开'! (quotes doubled)."""
+    """A sheet name as a formula prefix: '表 1'! (quotes doubled)."""
     return "'" + name.replace("'", "''") + "'!"
 
 

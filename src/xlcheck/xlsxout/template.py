@@ -57,12 +57,13 @@ def write_template(
     year: int | None = None,
     values: Mapping[str, Any] | None = None,
 ) -> None:
-    """Write the locked template; `values` (canonical, flat) fill it, agency/year prefill."""
+    """Write the locked template; `values` (canonical, flat) fill it, agency/year prefill the
+    fields of the form's name and year roles (a form without the role ignores them)."""
     prefill = dict(values or {})
-    if agency is not None:
-        prefill["agency.name"] = agency
-    if year is not None:
-        prefill["year"] = year
+    if agency is not None and form.roles.name:
+        prefill[form.roles.name] = agency
+    if year is not None and form.roles.year:
+        prefill[form.roles.year] = year
     workbook = open_workbook(dest)
     build_workbook(form, workbook, template_cells(form, prefill))
     workbook.close()
