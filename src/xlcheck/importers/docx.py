@@ -7,7 +7,8 @@ import zipfile
 from typing import Any
 
 from xlcheck.codes import make_finding
-from xlcheck.importers.model import Cell, Item, Page, Para, Row, Unreadable
+from xlcheck.importers.model import MAX_SPAN, Cell, Item, Page, Para, Row, Unreadable
+from xlcheck.importers.norm import read_count
 
 MAX_UNPACKED = 200 * 1024 * 1024
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -84,8 +85,7 @@ def _tc_props(tc: Any) -> tuple[int, str | None]:
     if pr is not None:
         grid_span = pr.find(_W + "gridSpan")
         if grid_span is not None:
-            val = grid_span.get(_W + "val", "1") or "1"
-            span = max(1, min(64, int(val))) if val.isdigit() else 1
+            span = read_count(grid_span.get(_W + "val"), MAX_SPAN)
         v_merge = pr.find(_W + "vMerge")
         if v_merge is not None:
             merge = v_merge.get(_W + "val") or "continue"

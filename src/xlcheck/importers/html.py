@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from xlcheck.importers.model import Cell, Item, Page, Para, Row
+from xlcheck.importers.model import MAX_SPAN, Cell, Item, Page, Para, Row
+from xlcheck.importers.norm import read_count
 
 _CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.IGNORECASE)
 _GB = frozenset({"gb2312", "gbk", "gb18030", "x-gbk", "cp936"})
@@ -34,7 +35,6 @@ _BREAKS = frozenset(
 )
 _SKIP = frozenset({"script", "style", "head", "title", "noscript"})
 _WS = re.compile(r"[ \t\r\n\f]+")
-MAX_SPAN = 64  # hostile pages ask for rowspan=65535
 
 
 def decode_html(data: bytes) -> str:
@@ -145,9 +145,7 @@ class PageParser(HTMLParser):
 
 
 def _span(attrs: list[tuple[str, str | None]], name: str) -> int:
-    value = dict(attrs).get(name) or "1"
-    digits = re.match(r"\s*(\d+)", value)
-    return max(1, min(MAX_SPAN, int(digits.group(1)))) if digits else 1
+    return read_count(dict(attrs).get(name), MAX_SPAN)
 
 
 def expand(rows: list[list[tuple[str, int, int]]]) -> list[tuple[Cell, ...]]:

@@ -9,6 +9,9 @@ from xlcheck.codes import make_finding
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Text
 
+# A table of the official format has at most 16 columns; hostile pages ask for rowspan=65535.
+MAX_SPAN = 64
+
 
 @dataclass(frozen=True)
 class Cell:
