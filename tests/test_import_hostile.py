@@ -108,10 +108,11 @@ PATHOLOGICAL = {
     "one-line.txt": lambda form: b"x" * (4 * MB),
     "short-lines.txt": lambda form: b"x\n" * 1_000_000,
     "values-in-a-table.txt": lambda form: _in_table(form, "0\n" * 1_000_000),
-    "nested.html": lambda form: b"<div>" * 500_000,
-    "nested-tables.html": lambda form: b"<table><tr><td>" * 200_000,
-    "many-rows.html": lambda form: b"<table>" + b"<tr><td>1</td></tr>" * 200_000 + b"</table>",
-    "wide-row.html": lambda form: b"<table><tr>" + b"<td>1</td>" * 400_000 + b"</tr></table>",
+    "grid-at-the-limits.txt": lambda form: ("行政处罚" + "\t0" * 63 + "\n").encode() * 3_000,
+    "nested.html": lambda form: b"<div>" * 100_000,
+    "nested-tables.html": lambda form: b"<table><tr><td>" * 50_000,
+    "many-rows.html": lambda form: b"<table>" + b"<tr><td>1</td></tr>" * 50_000 + b"</table>",
+    "wide-row.html": lambda form: b"<table><tr>" + b"<td>1</td>" * 100_000 + b"</tr></table>",
 }
 
 

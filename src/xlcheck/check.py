@@ -175,6 +175,7 @@ def read_published(data: bytes, name: str, form: Form) -> FileResult:
 
     imported = import_report(data, name, form)
     result = FileResult(name, "import", list(imported.findings), flatten(form, imported.doc))
+    result.readable = imported.readable  # an unreadable file is not validated field by field
     result.labels_seen = tuple(imported.labels_seen)
     result.sources = {r.key: r for r in imported.readings if r.key}
     return result

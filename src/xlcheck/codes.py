@@ -387,6 +387,40 @@ _ENTRIES = [
 ]
 
 CATALOGUE: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}
+
+# What fills a finding's {detail}, worded in each language from plain numbers and data (a raw
+# technical text, such as an exception's, goes to the finding's values, not into its message).
+DETAILS: dict[str, Text] = {
+    "file_size": Text("{size} MB，上限为 {limit} MB", "{size} MB; the limit is {limit} MB"),
+    "text_size": Text(
+        "{size} MB，已发布报告的文本上限为 {limit} MB",
+        "{size} MB; the limit for a published report's text is {limit} MB",
+    ),
+    "unpacked_size": Text(
+        "解压后 {size} MB，上限为 {limit} MB", "{size} MB unpacked; the limit is {limit} MB"
+    ),
+    "too_many_items": Text(
+        "超过 {limit} 个段落或表格行", "more than {limit} paragraphs or table rows"
+    ),
+    "too_large": Text("文件或其中的内容超出读取上限", "the file or its content exceeds the limits"),
+    "zip_bomb": Text(
+        "其中的压缩部件声明的解压后大小或压缩比超出上限",
+        "a compressed part declares an unpacked size or compression ratio beyond the limits",
+    ),
+    "too_many_parts": Text("其中的部件数量超出上限", "it has more parts than allowed"),
+    "memory": Text("读取时所需内存超过上限", "reading it needed more memory than allowed"),
+    "no_template": Text(
+        "没有模板的工作表，也没有模板标识",
+        "none of the template's sheets, no template identification",
+    ),
+    "template_id": Text("模板标识为 {template_id}", "its template identification is {template_id}"),
+    "json_syntax": Text("不符合 JSON 语法", "{message}"),
+    "json_encoding": Text("不是 UTF-8 编码的文本", "not UTF-8 text"),
+    "json_too_deep": Text("嵌套层数过多", "nested too deep"),
+    "json_value": Text("含有 JSON 不允许的值（如「NaN」）或过大的数", "{message}"),
+    "json_too_large": Text("文件过大", "too large"),
+    "json_not_object": Text("最外层不是对象（{…}）", "the top level is not an object ({…})"),
+}
 RULE_KIND_CODES: dict[str, str] = {
     "sum": "C01",
     "equal_sums": "C02",
@@ -409,6 +443,17 @@ def render(template: str, params: Mapping[str, Any]) -> str:
         return format_value(params[name]) if name in params else match.group(0)
 
     return _PLACEHOLDER.sub(replace, template)
+
+
+def detail(name: str, **params: Any) -> Text:
+    """A {detail} text from DETAILS, filled in each language (numbers, names: data only)."""
+    text = DETAILS[name]
+    return Text(render(text.zh, params), render(text.en, params))
+
+
+def size_mb(size: int) -> float:
+    """Bytes as MB with one decimal, as a message shows them (5 MB, 12.3 MB)."""
+    return round(size / 2**20, 1)
 
 
 def format_value(value: Any) -> str:

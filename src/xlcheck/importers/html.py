@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from xlcheck.importers.model import MAX_SPAN, Cell, Item, Page, Para, Row
+from xlcheck.importers.model import (
+    MAX_ITEMS,
+    MAX_SPAN,
+    Cell,
+    Item,
+    Page,
+    Para,
+    Row,
+    TooManyItems,
+    add_item,
+)
 from xlcheck.importers.norm import read_count
 
 _CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.IGNORECASE)
@@ -89,6 +99,8 @@ class PageParser(HTMLParser):
                 self.rows = []
         elif self.depth == 1 and tag == "tr":
             self.end_cell()
+            if len(self.items) + len(self.rows) >= MAX_ITEMS:
+                raise TooManyItems
             self.rows.append([])
         elif self.depth == 1 and tag in ("td", "th"):
             self.end_cell()
@@ -129,10 +141,10 @@ class PageParser(HTMLParser):
         self.text = []
         if text.strip("\u00a0\u3000 "):
             n = len(self.items) + 1
-            self.items.append(Para(text, f"paragraph {n}", -n))
+            add_item(self.items, Para(text, f"paragraph {n}", -n))
 
     def end_cell(self) -> None:
-        if self.cell is not None and self.rows:
+        if self.cell is not None and self.rows and len(self.rows[-1]) < MAX_SPAN:
             lines = (_WS.sub(" ", part).strip() for part in "".join(self.cell).split("\n"))
             self.rows[-1].append(("\n".join(x for x in lines if x), *self.span))
         self.cell = None
@@ -140,7 +152,7 @@ class PageParser(HTMLParser):
     def end_table(self) -> None:
         self.tables += 1
         for number, cells in enumerate(expand(self.rows), start=1):
-            self.items.append(Row(cells, f"table {self.tables} row {number}", self.tables))
+            add_item(self.items, Row(cells, f"table {self.tables} row {number}", self.tables))
         self.rows = []
 
 
@@ -149,18 +161,24 @@ def _span(attrs: list[tuple[str, str | None]], name: str) -> int:
 
 
 def expand(rows: list[list[tuple[str, int, int]]]) -> list[tuple[Cell, ...]]:
-    """Rows of (text, rowspan, colspan) → a grid; spanned positions hold copies (origin=False)."""
+    """Rows of (text, rowspan, colspan) → a grid; spanned positions hold copies (origin=False).
+    Each row is at most MAX_SPAN wide, so the work is linear in the number of rows."""
     taken: dict[tuple[int, int], Cell] = {}
+    widths: dict[int, int] = {}  # row -> one past its last taken column
     grid: list[tuple[Cell, ...]] = []
     for r, cells in enumerate(rows):
         col = 0
         for text, rowspan, colspan in cells:
             while (r, col) in taken:
                 col += 1
+            if col >= MAX_SPAN:
+                break
+            span = min(colspan, MAX_SPAN - col)
             for dr in range(rowspan):
-                for dc in range(colspan):
+                for dc in range(span):
                     taken[(r + dr, col + dc)] = Cell(text, origin=(dr, dc) == (0, 0))
-            col += colspan
-        width = max((c for (row, c) in taken if row == r), default=-1) + 1
-        grid.append(tuple(taken.get((r, c), Cell("", origin=False)) for c in range(width)))
+                widths[r + dr] = max(widths.get(r + dr, 0), col + span)
+            col += span
+        row = (taken.pop((r, c), Cell("", origin=False)) for c in range(widths.pop(r, 0)))
+        grid.append(tuple(row))
     return grid
