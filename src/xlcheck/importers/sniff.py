@@ -18,8 +18,8 @@ def read_page(data: bytes, filename: str) -> Page:
     try:
         return read_any(data, filename)
     except TooManyItems:
-        text = detail("too_many_items", limit=f"{MAX_ITEMS:,}")
-        raise Unreadable(make_finding("F07", file=filename, detail=text)) from None
+        count = detail("too_many_items", limit=f"{MAX_ITEMS:,}")
+        raise Unreadable(make_finding("F07", file=filename, detail=count)) from None
 
 
 def read_any(data: bytes, filename: str) -> Page:
@@ -31,8 +31,8 @@ def read_any(data: bytes, filename: str) -> Page:
     if ext == ".docx":
         raise Unreadable(make_finding("F06", file=filename))
     if len(data) > MAX_TEXT_BYTES:
-        text = detail("text_size", size=size_mb(len(data)), limit=size_mb(MAX_TEXT_BYTES))
-        raise Unreadable(make_finding("F07", file=filename, detail=text))
+        size = detail("text_size", size=size_mb(len(data)), limit=size_mb(MAX_TEXT_BYTES))
+        raise Unreadable(make_finding("F07", file=filename, detail=size))
     if ext in (".html", ".htm") or looks_like_html(data):
         from xlcheck.importers.html import read_html
 
