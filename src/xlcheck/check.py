@@ -22,11 +22,12 @@ from xlcheck.checks.culprit import LINEAR_KINDS, annotate, find_culprit
 from xlcheck.checks.fields import check_fields
 from xlcheck.checks.rules import check_rules
 from xlcheck.checks.schema import check_schema
-from xlcheck.codes import make_finding
+from xlcheck.codes import detail, make_finding, size_mb
 from xlcheck.findings import Finding, has_errors
 from xlcheck.form.model import Form
 
 MAX_JSON_BYTES = 20 * 2**20
+READ_LIMIT = 50 * 2**20  # any submission; a filled template is about 60 KB
 IMPORT_SUFFIXES = (".txt", ".html", ".htm", ".docx")
 
 
@@ -101,17 +102,17 @@ def check_path(
     except FileNotFoundError:
         return FileResult(name, "missing", [make_finding("F01", file=name)], readable=False)
     except OSError as exc:
-        return FileResult(
-            name, "missing", [make_finding("F06", file=name, detail=str(exc))], readable=False
-        )
+        finding = make_finding("F06", file=name, values={"detail": str(exc)})
+        return FileResult(name, "missing", [finding], readable=False)
     if data is None:
+        size = detail("file_size", size=size_mb(path.stat().st_size), limit=size_mb(READ_LIMIT))
         return FileResult(
-            name, "xlsx", [make_finding("F07", file=name, detail="超过 50 MB")], readable=False
+            name, "xlsx", [make_finding("F07", file=name, detail=size)], readable=False
         )
     return check_bytes(data, name, form, previous=previous)
 
 
-def read_capped(path: Path, limit: int = 50 * 2**20) -> bytes | None:
+def read_capped(path: Path, limit: int = READ_LIMIT) -> bytes | None:
     with path.open("rb") as fh:
         data = fh.read(limit + 1)
     return None if len(data) > limit else data
@@ -141,25 +142,18 @@ def read_xlsx(data: bytes, name: str, form: Form) -> FileResult:
 def read_json(data: bytes, name: str, form: Form) -> FileResult:
     try:
         if len(data) > MAX_JSON_BYTES:
-            raise ValueError("too large")
+            return _bad_json(name, "json_too_large", "too large")
         doc = json.loads(data.decode("utf-8-sig"), parse_constant=_not_json)
     except json.JSONDecodeError as exc:
-        finding = make_finding("F11", file=name, line=exc.lineno, column=exc.colno, detail=exc.msg)
-        return FileResult(name, "json", [finding], readable=False)
-    except UnicodeDecodeError:
-        finding = make_finding("F11", file=name, line=1, column=1, detail="not UTF-8 text")
-        return FileResult(name, "json", [finding], readable=False)
-    except (ValueError, RecursionError) as exc:  # NaN/Infinity, too large, nested too deep
-        detail = str(exc) if isinstance(exc, ValueError) else "nested too deep"
-        finding = make_finding("F11", file=name, line=1, column=1, detail=detail)
-        return FileResult(name, "json", [finding], readable=False)
+        return _bad_json(name, "json_syntax", exc.msg, exc.lineno, exc.colno)
+    except UnicodeDecodeError as exc:
+        return _bad_json(name, "json_encoding", str(exc))
+    except ValueError as exc:  # NaN/Infinity, a number too large
+        return _bad_json(name, "json_value", str(exc))
+    except RecursionError:
+        return _bad_json(name, "json_too_deep", "nested too deep")
     if not isinstance(doc, dict):
-        return FileResult(
-            name,
-            "json",
-            [make_finding("F11", file=name, line=1, column=1, detail="not an object")],
-            readable=False,
-        )
+        return _bad_json(name, "json_not_object", "not an object")
     result = FileResult(name, "json", values=flatten(form, doc), input_document=doc)
     result.template = {"form": str(doc.get("form")), "form_version": str(doc.get("form_version"))}
     return result
@@ -179,6 +173,14 @@ def read_published(data: bytes, name: str, form: Form) -> FileResult:
     result.labels_seen = tuple(imported.labels_seen)
     result.sources = {r.key: r for r in imported.readings if r.key}
     return result
+
+
+def _bad_json(name: str, why: str, technical: str, line: int = 1, column: int = 1) -> FileResult:
+    """F11 worded in each language; the parser's own English text stays in the values."""
+    text = detail(why, message=technical)
+    values = {"detail": technical}
+    finding = make_finding("F11", file=name, line=line, column=column, detail=text, values=values)
+    return FileResult(name, "json", [finding], readable=False)
 
 
 # ---- validation ------------------------------------------------------------------------------------

@@ -420,6 +420,31 @@ DETAILS: dict[str, Text] = {
     "json_value": Text("含有 JSON 不允许的值（如「NaN」）或过大的数", "{message}"),
     "json_too_large": Text("文件过大", "too large"),
     "json_not_object": Text("最外层不是对象（{…}）", "the top level is not an object ({…})"),
+    # A08: defects of a published report's layout ({place}: 第 42 行 / line 42)
+    "zero_mark": Text(
+        "{place}用「{marks}」表示没有发生，已读作 0；规范格式应填写 0。",
+        "{place} writes “{marks}” for none; read as 0. The official format wants 0.",
+    ),
+    "section_six_nothing": Text(
+        "「六、其他需要报告的事项」只写了「{text}」；通常应说明信息处理费的收取情况（国办函〔2020〕109号）。",
+        "Section “六、其他需要报告的事项” says only “{text}”; it usually states whether information processing fees were charged.",
+    ),
+    "table_split": Text(
+        "表二被分成 {parts} 段（第二段从{place}开始），应为一个完整表格。",
+        "Table 2 is split into {parts} parts (the second starts at {place}); it should be one table.",
+    ),
+    "total_beside_applicants": Text(
+        "表三表头（{place}）把「总计」放在「申请人情况」旁边，应在其下方（与各类申请人并列）。",
+        "Table 3 header ({place}) puts “总计” beside “申请人情况” instead of under it.",
+    ),
+    "half_width_brackets": Text(
+        "表三标签使用了半角括号（如「(一)」，{place}），应为全角「（一）」。",
+        "Table 3 labels use half-width brackets such as “(一)” ({place}); write “（一）”.",
+    ),
+    "shifted_left": Text(
+        "{place}「{row}」一行的数字比同类行左移了 {columns} 列，已按标签读取。",
+        "{place}: the row “{row}” is shifted {columns} column(s) left; read by its label.",
+    ),
 }
 RULE_KIND_CODES: dict[str, str] = {
     "sum": "C01",
@@ -448,7 +473,9 @@ def render(template: str, params: Mapping[str, Any]) -> str:
 def detail(name: str, **params: Any) -> Text:
     """A {detail} text from DETAILS, filled in each language (numbers, names: data only)."""
     text = DETAILS[name]
-    return Text(render(text.zh, params), render(text.en, params))
+    zh = {k: v.zh if isinstance(v, Text) else v for k, v in params.items()}
+    en = {k: v.en if isinstance(v, Text) else v for k, v in params.items()}
+    return Text(render(text.zh, zh), render(text.en, en))
 
 
 def size_mb(size: int) -> float:

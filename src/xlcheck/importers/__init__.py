@@ -8,7 +8,7 @@ from typing import Any
 from xlcheck.canonical import nest
 from xlcheck.codes import detail, make_finding, size_mb
 from xlcheck.findings import Finding
-from xlcheck.form.model import Form
+from xlcheck.form.model import Form, Text
 from xlcheck.importers.audit import agency_kind, other_matters_empty, printed_totals
 from xlcheck.importers.model import Cell, ImportResult, Item, Page, Para, Reading, Row, Unreadable
 from xlcheck.importers.prose import (
@@ -86,7 +86,7 @@ def read_agency(
                     form=form,
                     key=key,
                     raw="",
-                    place="标题",
+                    place=Text("标题", "title"),
                     values={"place": "title", "raw": ""},
                 )
             )

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlcheck.codes import make_finding, render
+from xlcheck.codes import detail, make_finding, render
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Text
 from xlcheck.importers.labels import TABLES, RowKey, names_row_normed, table_labels
@@ -114,21 +114,21 @@ def store(
 
 def zero_mark_finding(marks: list[str], place: str) -> Finding:
     shown = "、".join(sorted(set(marks)))
-    detail = Text(
-        f"{zh_place(place)}用「{shown}」表示没有发生，已读作 0；规范格式应填写 0。",
-        f"{place} writes “{shown}” for none; read as 0. The official format wants 0.",
-    )
-    return make_finding("A08", detail=detail, values={"place": place, "defect": "zero_mark"})
+    return layout_finding("zero_mark", place, marks=shown)
 
 
 def table_name(form: Form, sheet_id: str) -> Text:
     sheet = form.sheet(sheet_id)
-    return Text(f"{sheet.short.zh}「{sheet.heading}」", f"{sheet.short.en} ({sheet.heading})")
+    return Text(f"{sheet.short.zh}「{sheet.heading}」", f"{sheet.short.en} “{sheet.heading}”")
 
 
-def layout_finding(kind: str, place: str, zh: str, en: str, **extra: str) -> Finding:
-    values = {"place": place, "defect": kind, **extra}
-    return make_finding("A08", detail=Text(zh, en), values=values)
+def layout_finding(
+    kind: str, place: str, values: dict[str, str] | None = None, **params: str | int
+) -> Finding:
+    """A08 worded by codes.DETAILS[kind]; the place reads 第 42 行 in Chinese, line 42 in English."""
+    text = detail(kind, place=Text(zh_place(place), place), **params)
+    data = {"place": place, "defect": kind, **(values or {})}
+    return make_finding("A08", detail=text, values=data)
 
 
 def find_rows(rows: list[Row], keys: list[RowKey]) -> dict[int, tuple[Row, RowKey]]:
@@ -203,9 +203,9 @@ def shifted_rows(found: dict[int, tuple[Row, RowKey]]) -> list[Finding]:
                     layout_finding(
                         "shifted_left",
                         row.place,
-                        f"{zh_place(row.place)}「{key.label}」一行的数字比同类行左移了 {usual - start} 列，已按标签读取。",
-                        f"{row.place}: the row “{key.label}” is shifted {usual - start} column(s) left; read by its label.",
+                        {"row": key.label},
                         row=key.label,
+                        columns=usual - start,
                     )
                 )
     return out
