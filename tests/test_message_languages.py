@@ -75,7 +75,13 @@ def assert_one_language(finding: Finding, data: Iterable[str] = ()) -> None:
 # ---- the catalogue, with the params each call site passes ------------------------------------------
 
 FILE = "报表（第2版）.xlsx"
-DATA = [FILE, "mini-form", "[1]book.xlsx", "[2]other.xlsx"]  # data inside the Text params below
+DATA = [
+    FILE,
+    "NaN",
+    "mini-form",
+    "[1]book.xlsx",
+    "[2]other.xlsx",
+]  # data inside the Text params below
 PARAMS: dict[str, list[dict[str, Any]]] = {
     "F01": [{"file": FILE}],
     "F02": [{"file": FILE}],
@@ -100,8 +106,13 @@ PARAMS: dict[str, list[dict[str, Any]]] = {
     ],
     "F10": [{"file": FILE, "version": "2024.1", "expected": "2025.1"}],
     "F11": [
-        {"file": FILE, "line": 3, "column": 7, "detail": detail(name, message="Expecting value")}
-        for name in ("json_syntax", "json_encoding", "json_too_deep", "json_value")
+        {
+            "file": FILE,
+            "line": 3,
+            "column": 7,
+            "detail": detail(name, message="Expecting value", value="NaN"),
+        }
+        for name in ("json_syntax", "json_encoding", "json_too_deep", "json_value", "json_constant")
     ]
     + [{"file": FILE, "line": 1, "column": 1, "detail": detail("json_not_object")}],
     "F12": [{"file": FILE}],
@@ -259,6 +270,7 @@ def real_findings(form: Form, tmp_path: Path) -> list[tuple[str, Finding]]:
         "编码.json": b'{"a": "\xff"}',
         "深.json": b"[" * 100_000 + b"]" * 100_000,
         "非数.json": b'{"a": NaN}',
+        "长数.json": b'{"a": ' + b"9" * 5000 + b"}",
         "数组.json": b"[1, 2]",
     }
     for name, data in inputs.items():

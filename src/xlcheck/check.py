@@ -148,7 +148,9 @@ def read_json(data: bytes, name: str, form: Form) -> FileResult:
         return _bad_json(name, "json_syntax", exc.msg, exc.lineno, exc.colno)
     except UnicodeDecodeError as exc:
         return _bad_json(name, "json_encoding", str(exc))
-    except ValueError as exc:  # NaN/Infinity, a number too large
+    except _NotJsonConstant as exc:
+        return _bad_json(name, "json_constant", str(exc), value=exc.name)
+    except ValueError as exc:  # a number of more digits than Python converts
         return _bad_json(name, "json_value", str(exc))
     except RecursionError:
         return _bad_json(name, "json_too_deep", "nested too deep")
@@ -159,9 +161,16 @@ def read_json(data: bytes, name: str, form: Form) -> FileResult:
     return result
 
 
-def _not_json(name: str) -> None:
+class _NotJsonConstant(ValueError):
     """NaN and Infinity are not JSON (RFC 8259), though Python's parser would take them."""
-    raise ValueError(f"{name} is not a JSON number")
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is not a JSON number")
+        self.name = name
+
+
+def _not_json(name: str) -> None:
+    raise _NotJsonConstant(name)
 
 
 def read_published(data: bytes, name: str, form: Form) -> FileResult:
@@ -175,9 +184,11 @@ def read_published(data: bytes, name: str, form: Form) -> FileResult:
     return result
 
 
-def _bad_json(name: str, why: str, technical: str, line: int = 1, column: int = 1) -> FileResult:
+def _bad_json(
+    name: str, why: str, technical: str, line: int = 1, column: int = 1, value: str = ""
+) -> FileResult:
     """F11 worded in each language; the parser's own English text stays in the values."""
-    text = detail(why, message=technical)
+    text = detail(why, message=technical, value=value)
     values = {"detail": technical}
     finding = make_finding("F11", file=name, line=line, column=column, detail=text, values=values)
     return FileResult(name, "json", [finding], readable=False)

@@ -417,7 +417,8 @@ DETAILS: dict[str, Text] = {
     "json_syntax": Text("不符合 JSON 语法", "{message}"),
     "json_encoding": Text("不是 UTF-8 编码的文本", "not UTF-8 text"),
     "json_too_deep": Text("嵌套层数过多", "nested too deep"),
-    "json_value": Text("含有 JSON 不允许的值（如「NaN」）或过大的数", "{message}"),
+    "json_constant": Text("「{value}」不是 JSON 允许的数", "{value} is not a JSON number"),
+    "json_value": Text("含有位数过多、无法读取的数", "{message}"),
     "json_too_large": Text("文件过大", "too large"),
     "json_not_object": Text("最外层不是对象（{…}）", "the top level is not an object ({…})"),
     # A08: defects of a published report's layout ({place}: 第 42 行 / line 42)
