@@ -23,12 +23,13 @@ from xlcheck.checks.culprit import LINEAR_KINDS, annotate, find_culprit
 from xlcheck.checks.fields import check_fields
 from xlcheck.checks.rules import check_rules
 from xlcheck.checks.schema import check_schema
-from xlcheck.codes import make_finding
+from xlcheck.codes import detail, make_finding, size_mb
 from xlcheck.findings import Finding, has_errors
 from xlcheck.form.model import Form
 from xlcheck.regular import NotRegularFile, read_regular
 
 MAX_JSON_BYTES = 20 * 2**20
+READ_LIMIT = 50 * 2**20  # any submission; a filled template is about 60 KB
 IMPORT_SUFFIXES = (".txt", ".html", ".htm", ".docx")
 
 
@@ -101,23 +102,23 @@ def check_path(
     try:
         data = read_capped(path)
     except NotRegularFile as exc:  # a pipe would block for ever, /dev/zero never end
-        return FileResult(
-            name, "missing", [make_finding("F17", file=name, detail=exc.strerror)], readable=False
-        )
+        kind = detail(f"file_kind_{exc.kind}")
+        finding = make_finding("F17", file=name, detail=kind, values={"detail": exc.strerror})
+        return FileResult(name, "missing", [finding], readable=False)
     except FileNotFoundError:
         return FileResult(name, "missing", [make_finding("F01", file=name)], readable=False)
     except OSError as exc:
-        return FileResult(
-            name, "missing", [make_finding("F06", file=name, detail=str(exc))], readable=False
-        )
+        finding = make_finding("F06", file=name, values={"detail": str(exc)})
+        return FileResult(name, "missing", [finding], readable=False)
     if data is None:
+        size = detail("file_size", size=size_mb(path.stat().st_size), limit=size_mb(READ_LIMIT))
         return FileResult(
-            name, "xlsx", [make_finding("F07", file=name, detail="超过 50 MB")], readable=False
+            name, "xlsx", [make_finding("F07", file=name, detail=size)], readable=False
         )
     return check_bytes(data, name, form, previous=previous)
 
 
-def read_capped(path: Path, limit: int = 50 * 2**20) -> bytes | None:
+def read_capped(path: Path, limit: int = READ_LIMIT) -> bytes | None:
     return read_regular(path, limit)
 
 
@@ -145,30 +146,32 @@ def read_xlsx(data: bytes, name: str, form: Form) -> FileResult:
 def read_json(data: bytes, name: str, form: Form) -> FileResult:
     try:
         if len(data) > MAX_JSON_BYTES:
-            raise ValueError("too large")
+            return _bad_json(name, "json_too_large", "too large")
         text = data.decode("utf-8-sig")
         doc = json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError as exc:
-        finding = make_finding("F11", file=name, line=exc.lineno, column=exc.colno, detail=exc.msg)
-        return FileResult(name, "json", [finding], readable=False)
-    except UnicodeDecodeError:
-        finding = make_finding("F11", file=name, line=1, column=1, detail="not UTF-8 text")
-        return FileResult(name, "json", [finding], readable=False)
-    except (ValueError, RecursionError) as exc:  # NaN/Infinity, too large, nested too deep
-        detail = str(exc) if isinstance(exc, ValueError) else "nested too deep"
-        finding = make_finding("F11", file=name, line=1, column=1, detail=detail)
-        return FileResult(name, "json", [finding], readable=False)
+        return _bad_json(name, "json_syntax", exc.msg, exc.lineno, exc.colno)
+    except UnicodeDecodeError as exc:
+        return _bad_json(name, "json_encoding", str(exc))
+    except _NotJsonConstant as exc:
+        return _bad_json(name, "json_constant", str(exc), value=exc.name)
+    except ValueError as exc:  # a number of more digits than Python converts
+        return _bad_json(name, "json_value", str(exc))
+    except RecursionError:
+        return _bad_json(name, "json_too_deep", "nested too deep")
     lone = _lone_surrogate(text)
     if lone is not None:
-        finding = make_finding("F11", file=name, line=lone[0], column=lone[1], detail=lone[2])
-        return FileResult(name, "json", [finding], readable=False)
-    if not isinstance(doc, dict):
-        return FileResult(
+        line, column, code = lone
+        return _bad_json(
             name,
-            "json",
-            [make_finding("F11", file=name, line=1, column=1, detail="not an object")],
-            readable=False,
+            "json_surrogate",
+            f"U+{code} is half of a UTF-16 pair",
+            line,
+            column,
+            value=f"U+{code}",
         )
+    if not isinstance(doc, dict):
+        return _bad_json(name, "json_not_object", "not an object")
     result = FileResult(name, "json", values=flatten(form, doc), input_document=doc)
     result.template = {"form": str(doc.get("form")), "form_version": str(doc.get("form_version"))}
     return result
@@ -182,7 +185,7 @@ _SURROGATE_ESCAPE = re.compile(
 
 
 def _lone_surrogate(text: str) -> tuple[int, int, str] | None:
-    """(line, column, detail) of the first escape of half a UTF-16 pair without its other half."""
+    """(line, column, hex code) of the first escape of half a UTF-16 pair without its other half."""
     if "\\u" not in text:
         return None
     for match in _SURROGATE_ESCAPE.finditer(text):
@@ -191,13 +194,20 @@ def _lone_surrogate(text: str) -> tuple[int, int, str] | None:
         line = text.count("\n", 0, match.start()) + 1
         column = match.start() - text.rfind("\n", 0, match.start())
         code = match.group()[2:6].upper()
-        return line, column, f"U+{code} is half of a UTF-16 pair, not a character"
+        return line, column, code
     return None
 
 
-def _not_json(name: str) -> None:
+class _NotJsonConstant(ValueError):
     """NaN and Infinity are not JSON (RFC 8259), though Python's parser would take them."""
-    raise ValueError(f"{name} is not a JSON number")
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is not a JSON number")
+        self.name = name
+
+
+def _not_json(name: str) -> None:
+    raise _NotJsonConstant(name)
 
 
 def read_published(data: bytes, name: str, form: Form) -> FileResult:
@@ -205,9 +215,20 @@ def read_published(data: bytes, name: str, form: Form) -> FileResult:
 
     imported = import_report(data, name, form)
     result = FileResult(name, "import", list(imported.findings), flatten(form, imported.doc))
+    result.readable = imported.readable  # an unreadable file is not validated field by field
     result.labels_seen = tuple(imported.labels_seen)
     result.sources = {r.key: r for r in imported.readings if r.key}
     return result
+
+
+def _bad_json(
+    name: str, why: str, technical: str, line: int = 1, column: int = 1, value: str = ""
+) -> FileResult:
+    """F11 worded in each language; the parser's own English text stays in the values."""
+    text = detail(why, message=technical, value=value)
+    values = {"detail": technical}
+    finding = make_finding("F11", file=name, line=line, column=column, detail=text, values=values)
+    return FileResult(name, "json", [finding], readable=False)
 
 
 # ---- validation ------------------------------------------------------------------------------------

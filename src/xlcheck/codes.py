@@ -417,6 +417,77 @@ _ENTRIES = [
 ]
 
 CATALOGUE: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}
+
+# What fills a finding's {detail}, worded in each language from plain numbers and data (a raw
+# technical text, such as an exception's, goes to the finding's values, not into its message).
+DETAILS: dict[str, Text] = {
+    "file_size": Text("{size} MB，上限为 {limit} MB", "{size} MB; the limit is {limit} MB"),
+    "text_size": Text(
+        "{size} MB，已发布报告的文本上限为 {limit} MB",
+        "{size} MB; the limit for a published report's text is {limit} MB",
+    ),
+    "unpacked_size": Text(
+        "解压后 {size} MB，上限为 {limit} MB", "{size} MB unpacked; the limit is {limit} MB"
+    ),
+    "too_many_items": Text(
+        "超过 {limit} 个段落或表格行", "more than {limit} paragraphs or table rows"
+    ),
+    "too_large": Text("文件或其中的内容超出读取上限", "the file or its content exceeds the limits"),
+    "zip_bomb": Text(
+        "其中的压缩部件声明的解压后大小或压缩比超出上限",
+        "a compressed part declares an unpacked size or compression ratio beyond the limits",
+    ),
+    "too_many_parts": Text("其中的部件数量超出上限", "it has more parts than allowed"),
+    "memory": Text("读取时所需内存超过上限", "reading it needed more memory than allowed"),
+    "no_template": Text(
+        "没有模板的工作表，也没有模板标识",
+        "none of the template's sheets, no template identification",
+    ),
+    "template_id": Text("模板标识为 {template_id}", "its template identification is {template_id}"),
+    # F17: what a path that is no regular file is
+    "file_kind_fifo": Text("是命名管道", "a named pipe"),
+    "file_kind_char_device": Text("是字符设备", "a character device"),
+    "file_kind_block_device": Text("是块设备", "a block device"),
+    "file_kind_socket": Text("是套接字", "a socket"),
+    "file_kind_folder": Text("是文件夹", "a folder"),
+    "file_kind_other": Text("不是普通文件", "not a regular file"),
+    "json_syntax": Text("不符合 JSON 语法", "{message}"),
+    "json_encoding": Text("不是 UTF-8 编码的文本", "not UTF-8 text"),
+    "json_too_deep": Text("嵌套层数过多", "nested too deep"),
+    "json_constant": Text("「{value}」不是 JSON 允许的数", "{value} is not a JSON number"),
+    "json_value": Text("含有位数过多、无法读取的数", "{message}"),
+    "json_too_large": Text("文件过大", "too large"),
+    "json_not_object": Text("最外层不是对象（{…}）", "the top level is not an object ({…})"),
+    "json_surrogate": Text(
+        "「{value}」是半个 UTF-16 代理对，不是字符",
+        "{value} is half of a UTF-16 pair, not a character",
+    ),
+    # A08: defects of a published report's layout ({place}: 第 42 行 / line 42)
+    "zero_mark": Text(
+        "{place}用「{marks}」表示没有发生，已读作 0；规范格式应填写 0。",
+        "{place} writes “{marks}” for none; read as 0. The official format wants 0.",
+    ),
+    "section_six_nothing": Text(
+        "「{section}」只写了「{text}」；通常应说明信息处理费的收取情况（国办函〔2020〕109号）。",
+        "Section “{section}” says only “{text}”; it usually states whether information processing fees were charged.",
+    ),
+    "table_split": Text(
+        "表二被分成 {parts} 段（第二段从{place}开始），应为一个完整表格。",
+        "Table 2 is split into {parts} parts (the second starts at {place}); it should be one table.",
+    ),
+    "total_beside_applicants": Text(
+        "表三表头（{place}）把「{total}」放在「{group}」旁边，应在其下方（与各类申请人并列）。",
+        "Table 3 header ({place}) puts “{total}” beside “{group}” instead of under it.",
+    ),
+    "half_width_brackets": Text(
+        "表三标签使用了半角括号（如「(一)」，{place}），应为全角「（一）」。",
+        "Table 3 labels use half-width brackets such as “(一)” ({place}); write “（一）”.",
+    ),
+    "shifted_left": Text(
+        "{place}「{row}」一行的数字比同类行左移了 {columns} 列，已按标签读取。",
+        "{place}: the row “{row}” is shifted {columns} column(s) left; read by its label.",
+    ),
+}
 RULE_KIND_CODES: dict[str, str] = {
     "sum": "C01",
     "equal_sums": "C02",
@@ -439,6 +510,19 @@ def render(template: str, params: Mapping[str, Any]) -> str:
         return format_value(params[name]) if name in params else match.group(0)
 
     return _PLACEHOLDER.sub(replace, template)
+
+
+def detail(name: str, **params: Any) -> Text:
+    """A {detail} text from DETAILS, filled in each language (numbers, names: data only)."""
+    text = DETAILS[name]
+    zh = {k: v.zh if isinstance(v, Text) else v for k, v in params.items()}
+    en = {k: v.en if isinstance(v, Text) else v for k, v in params.items()}
+    return Text(render(text.zh, zh), render(text.en, en))
+
+
+def size_mb(size: int) -> float:
+    """Bytes as MB with one decimal, as a message shows them (5 MB, 12.3 MB)."""
+    return round(size / 2**20, 1)
 
 
 # Beyond 10^15 a float no longer holds every integer exactly, and nobody reads 16 digits: larger

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from xlcheck.cells import parse_cell
 from xlcheck.checks.derive import computed_keys
 from xlcheck.checks.kinds import RuleInput, plain, total
-from xlcheck.codes import format_value, make_finding
+from xlcheck.codes import detail, format_value, make_finding
 from xlcheck.findings import Finding
 from xlcheck.form.fingerprint import layout_fingerprint
 from xlcheck.form.model import Field, Form, Sheet, Text
@@ -78,7 +78,11 @@ def read_workbook(
         _read_package(package, form, display_name, reading)
     except PackageError as exc:
         code = PACKAGE_CODES.get(exc.code, "F06")
-        reading.findings.append(make_finding(code, file=display_name, detail=exc.detail))
+        # F07's {detail} is worded per language from the error's kind; the reader's own
+        # English text (which part, how many bytes) stays in the values for the technical reader.
+        worded = detail(exc.code) if code == "F07" else None  # only F07 shows a {detail}
+        values = {"detail": exc.detail}
+        reading.findings.append(make_finding(code, file=display_name, detail=worded, values=values))
         reading.readable = False
     return reading
 
@@ -133,10 +137,11 @@ def _identity_problem(
     if template_id is None:
         names = {s.name for s in package.sheets}
         if not names & {s.name for s in form.sheets}:
-            return make_finding("F09", file=name, detail="没有模板的工作表，也没有模板标识")
+            return make_finding("F09", file=name, detail=detail("no_template"))
         return make_finding("S15")
     if template_id != form.id:
-        return make_finding("F09", file=name, detail=f"模板标识为 {template_id}")
+        worded = detail("template_id", template_id=template_id)
+        return make_finding("F09", file=name, detail=worded, values={"template_id": template_id})
     version = ident.get("template_version")
     if version != form.template_version:
         return make_finding(
@@ -412,6 +417,8 @@ def _workbook_findings(package: XlsxPackage, unprotected: list[str], reading: Re
     if not package.workbook_protected:
         reading.findings.append(make_finding("S07"))
     if package.external_links:
-        reading.findings.append(make_finding("S08", detail="；".join(package.external_links[:3])))
+        shown = package.external_links[:3]
+        links = Text("；".join(shown), "; ".join(shown))
+        reading.findings.append(make_finding("S08", detail=links, values={"links": shown}))
     if package.has_vba:
         reading.findings.append(make_finding("S09"))

@@ -13,28 +13,38 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
+# (test, slug for the message catalogue, English words for the technical detail)
 _KINDS = (
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "fifo", "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "char_device", "a character device"),
+    (stat.S_ISBLK, "block_device", "a block device"),
+    (stat.S_ISSOCK, "socket", "a socket"),
+    (stat.S_ISDIR, "folder", "a folder"),
 )
 
 
 class NotRegularFile(OSError):
     """The path is a pipe, a device, a socket or a folder: it is never read."""
 
+    kind: str = "other"  # a slug of _KINDS, for the message catalogue
+
 
 def describe_mode(mode: int) -> str:
     """What kind of file a st_mode names, in a few English words."""
-    return next((text for test, text in _KINDS if test(mode)), "not a regular file")
+    return next((text for test, _, text in _KINDS if test(mode)), "not a regular file")
+
+
+def kind_of_mode(mode: int) -> str:
+    """The slug of the kind of file a st_mode names ("fifo", "folder", … or "other")."""
+    return next((slug for test, slug, _ in _KINDS if test(mode)), "other")
 
 
 def check_regular(mode: int, name: str | Path) -> None:
     """Raise NotRegularFile unless mode is a regular file's."""
     if not stat.S_ISREG(mode):
-        raise NotRegularFile(errno.EINVAL, describe_mode(mode), str(name))
+        error = NotRegularFile(errno.EINVAL, describe_mode(mode), str(name))
+        error.kind = kind_of_mode(mode)
+        raise error
 
 
 def open_regular(path: str | Path, *, dir_fd: int | None = None, follow: bool = True) -> BinaryIO:

@@ -125,7 +125,8 @@ class CheckPool:
 
 
 def crashed(job: Job, settings: Settings) -> Result:
-    finding = make_finding("F06", file=job.filename, detail="检查时进程崩溃或超时")
+    technical = "the worker process crashed or timed out"  # F06's message says damaged
+    finding = make_finding("F06", file=job.filename, values={"detail": technical})
     outcome = failed_outcome(job, finding, settings)
     outcome["transient"] = True
     return job.seq, outcome, {}

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from xlcheck.check import FileResult, check_bytes
-from xlcheck.codes import make_finding
+from xlcheck.codes import detail, make_finding
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Lang
 from xlcheck.outputs import (
@@ -151,11 +151,11 @@ def _check_one(
     except _Timeout:
         return job.seq, failed_outcome(job, make_finding("F12", file=job.filename), settings), {}
     except MemoryError:
-        finding = make_finding("F07", file=job.filename, detail="读取时所需内存超过上限")
+        finding = make_finding("F07", file=job.filename, detail=detail("memory"))
         return job.seq, failed_outcome(job, finding, settings), {}
     except Exception as exc:  # a crash inside the reader must not stop the batch
-        detail = f"{type(exc).__name__}: {exc}"[:200]
-        finding = make_finding("F06", file=job.filename, detail=detail)
+        technical = f"{type(exc).__name__}: {exc}"[:200]
+        finding = make_finding("F06", file=job.filename, values={"detail": technical})
         return job.seq, failed_outcome(job, finding, settings), {}
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)

@@ -215,5 +215,6 @@ def _detail(error: SchemaError) -> Text:
         "pattern": "malformed",
         "maxLength": f"longer than {value} characters",
     }
-    fallback = f"schema keyword {error.keyword}"
-    return Text(zh.get(error.keyword, fallback), en.get(error.keyword, fallback))
+    # A keyword the generated schema does not use today: worded in each language all the same.
+    zh_other, en_other = "不符合规范格式", f"does not meet the schema ({error.keyword})"
+    return Text(zh.get(error.keyword, zh_other), en.get(error.keyword, en_other))

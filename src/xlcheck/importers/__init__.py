@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from xlcheck.canonical import nest
-from xlcheck.codes import make_finding
+from xlcheck.codes import detail, make_finding, size_mb
 from xlcheck.findings import Finding
-from xlcheck.form.model import Form
+from xlcheck.form.model import Form, Text
 from xlcheck.importers.audit import agency_kind, other_matters_empty, printed_totals
 from xlcheck.importers.model import Cell, ImportResult, Item, Page, Para, Reading, Row, Unreadable
 from xlcheck.importers.prose import (
@@ -31,7 +31,7 @@ def import_report(source: Path | bytes, filename: str, form: Form) -> ImportResu
     try:
         page = read_page(load_bytes(source, filename), filename)
     except Unreadable as exc:
-        return ImportResult(nest(form, {}), [exc.finding])
+        return ImportResult(nest(form, {}), [exc.finding], readable=False)
     return import_page(page, form)
 
 
@@ -40,13 +40,18 @@ def load_bytes(source: Path | bytes, filename: str) -> bytes:
         if not source.is_file():
             raise Unreadable(make_finding("F01", file=filename))
         if source.stat().st_size > MAX_BYTES:
-            raise Unreadable(make_finding("F07", file=filename, detail="> 20 MB"))
+            raise Unreadable(too_large(filename, source.stat().st_size))
         source = source.read_bytes()
     if len(source) > MAX_BYTES:
-        raise Unreadable(make_finding("F07", file=filename, detail="> 20 MB"))
+        raise Unreadable(too_large(filename, len(source)))
     if not source.strip():
         raise Unreadable(make_finding("F13", file=filename))
     return source
+
+
+def too_large(filename: str, size: int) -> Finding:
+    text = detail("file_size", size=size_mb(size), limit=size_mb(MAX_BYTES))
+    return make_finding("F07", file=filename, detail=text)
 
 
 def import_page(page: Page, form: Form) -> ImportResult:
@@ -81,7 +86,7 @@ def read_agency(
                     form=form,
                     key=key,
                     raw="",
-                    place="标题",
+                    place=Text("标题", "title"),
                     values={"place": "title", "raw": ""},
                 )
             )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from xlcheck.codes import make_finding
+from xlcheck.codes import detail, make_finding
 from xlcheck.findings import Finding
-from xlcheck.form.model import Form, Text
+from xlcheck.form.model import Form
 from xlcheck.importers.model import Reading
 from xlcheck.importers.norm import norm
 
@@ -65,13 +65,9 @@ def printed_totals(
 def other_matters_empty(text: str | None, place: str) -> list[Finding]:
     if text is None or norm(text) not in NOTHING:
         return []
-    detail = Text(
-        f"「六、其他需要报告的事项」只写了「{text}」；通常应说明信息处理费的收取情况（国办函〔2020〕109号）。",
-        f"Section 六 says only “{text}”; it usually states whether information processing fees were charged.",
-    )
-    return [
-        make_finding("A08", detail=detail, values={"place": place, "defect": "section_six_nothing"})
-    ]
+    worded = detail("section_six_nothing", text=text, section="六、其他需要报告的事项")
+    values = {"place": place, "defect": "section_six_nothing"}
+    return [make_finding("A08", detail=worded, values=values)]
 
 
 def agency_kind(name: str, place: str) -> tuple[dict[str, str], list[Reading]]:

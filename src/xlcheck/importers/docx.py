@@ -6,10 +6,12 @@ import io
 import zipfile
 from typing import Any
 
-from xlcheck.codes import make_finding
-from xlcheck.importers.model import Cell, Item, Page, Para, Row, Unreadable
+from xlcheck.codes import detail, make_finding, size_mb
+from xlcheck.importers.model import MAX_SPAN, Cell, Item, Page, Para, Row, Unreadable, add_item
+from xlcheck.importers.norm import read_count
 
-MAX_UNPACKED = 200 * 1024 * 1024
+MAX_UNPACKED = 200 * 1024 * 1024  # images make real reports large; they are never inflated
+MAX_DOCUMENT = 20 * 1024 * 1024  # word/document.xml of a real report: well under 1 MB
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -22,11 +24,11 @@ def read_docx(data: bytes, filename: str) -> Page:
             text = paragraph_text(element).strip()
             if text:
                 n = len(items) + 1
-                items.append(Para(text, f"paragraph {n}", -n))
+                add_item(items, Para(text, f"paragraph {n}", -n))
         elif element.tag == _W + "tbl":
             tables += 1
             for number, cells in enumerate(table_grid(element), start=1):
-                items.append(Row(cells, f"table {tables} row {number}", tables))
+                add_item(items, Row(cells, f"table {tables} row {number}", tables))
     return Page(tuple(items), "docx")
 
 
@@ -36,13 +38,24 @@ def open_docx(data: bytes, filename: str) -> Any:
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
-            if sum(info.file_size for info in package.infolist()) > MAX_UNPACKED:
-                raise Unreadable(make_finding("F07", file=filename, detail="> 200 MB unpacked"))
+            check_sizes(package.infolist(), filename)
         return docx.Document(io.BytesIO(data))
     except Unreadable:
         raise
     except Exception as exc:  # python-docx/lxml/zipfile raise many types on damaged input
-        raise Unreadable(make_finding("F06", file=filename)) from exc
+        technical = f"{type(exc).__name__}: {exc}"[:200]
+        raise Unreadable(make_finding("F06", file=filename, values={"detail": technical})) from exc
+
+
+def check_sizes(infos: list[zipfile.ZipInfo], filename: str) -> None:
+    """Declared sizes, before anything is inflated: the whole package and the document part
+    (lxml builds the whole tree of word/document.xml)."""
+    total = sum(info.file_size for info in infos)
+    body = max((i.file_size for i in infos if i.filename == "word/document.xml"), default=0)
+    for size, limit in ((total, MAX_UNPACKED), (body, MAX_DOCUMENT)):
+        if size > limit:
+            text = detail("unpacked_size", size=size_mb(size), limit=size_mb(limit))
+            raise Unreadable(make_finding("F07", file=filename, detail=text))
 
 
 def paragraph_text(p: Any) -> str:
@@ -66,14 +79,17 @@ def table_grid(tbl: Any) -> list[tuple[Cell, ...]]:
     for tr in tbl.iterchildren(_W + "tr"):
         row: list[Cell] = []
         for tc in tr.iterchildren(_W + "tc"):
-            span, merge = _tc_props(tc)
             col = len(row)
+            if col >= MAX_SPAN:
+                break
+            span, merge = _tc_props(tc)
             if merge == "continue" and grid and col < len(grid[-1]):
                 first = Cell(grid[-1][col].text, origin=False)
             else:
                 first = Cell(cell_text(tc))
             row.append(first)
-            row.extend(Cell(first.text, origin=False) for _ in range(span - 1))
+            copies = min(span, MAX_SPAN - col) - 1
+            row.extend(Cell(first.text, origin=False) for _ in range(copies))
         grid.append(tuple(row))
     return grid
 
@@ -84,8 +100,7 @@ def _tc_props(tc: Any) -> tuple[int, str | None]:
     if pr is not None:
         grid_span = pr.find(_W + "gridSpan")
         if grid_span is not None:
-            val = grid_span.get(_W + "val", "1") or "1"
-            span = max(1, min(64, int(val))) if val.isdigit() else 1
+            span = read_count(grid_span.get(_W + "val"), MAX_SPAN)
         v_merge = pr.find(_W + "vMerge")
         if v_merge is not None:
             merge = v_merge.get(_W + "val") or "continue"

@@ -5,7 +5,18 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from xlcheck.importers.model import Cell, Item, Page, Para, Row
+from xlcheck.importers.model import (
+    MAX_ITEMS,
+    MAX_SPAN,
+    Cell,
+    Item,
+    Page,
+    Para,
+    Row,
+    TooManyItems,
+    add_item,
+)
+from xlcheck.importers.norm import read_count
 
 _CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.IGNORECASE)
 _GB = frozenset({"gb2312", "gbk", "gb18030", "x-gbk", "cp936"})
@@ -34,7 +45,6 @@ _BREAKS = frozenset(
 )
 _SKIP = frozenset({"script", "style", "head", "title", "noscript"})
 _WS = re.compile(r"[ \t\r\n\f]+")
-MAX_SPAN = 64  # hostile pages ask for rowspan=65535
 
 
 def decode_html(data: bytes) -> str:
@@ -89,6 +99,8 @@ class PageParser(HTMLParser):
                 self.rows = []
         elif self.depth == 1 and tag == "tr":
             self.end_cell()
+            if len(self.items) + len(self.rows) >= MAX_ITEMS:
+                raise TooManyItems
             self.rows.append([])
         elif self.depth == 1 and tag in ("td", "th"):
             self.end_cell()
@@ -129,10 +141,10 @@ class PageParser(HTMLParser):
         self.text = []
         if text.strip("\u00a0\u3000 "):
             n = len(self.items) + 1
-            self.items.append(Para(text, f"paragraph {n}", -n))
+            add_item(self.items, Para(text, f"paragraph {n}", -n))
 
     def end_cell(self) -> None:
-        if self.cell is not None and self.rows:
+        if self.cell is not None and self.rows and len(self.rows[-1]) < MAX_SPAN:
             lines = (_WS.sub(" ", part).strip() for part in "".join(self.cell).split("\n"))
             self.rows[-1].append(("\n".join(x for x in lines if x), *self.span))
         self.cell = None
@@ -140,29 +152,33 @@ class PageParser(HTMLParser):
     def end_table(self) -> None:
         self.tables += 1
         for number, cells in enumerate(expand(self.rows), start=1):
-            self.items.append(Row(cells, f"table {self.tables} row {number}", self.tables))
+            add_item(self.items, Row(cells, f"table {self.tables} row {number}", self.tables))
         self.rows = []
 
 
 def _span(attrs: list[tuple[str, str | None]], name: str) -> int:
-    value = dict(attrs).get(name) or "1"
-    digits = re.match(r"\s*(\d+)", value)
-    return max(1, min(MAX_SPAN, int(digits.group(1)))) if digits else 1
+    return read_count(dict(attrs).get(name), MAX_SPAN)
 
 
 def expand(rows: list[list[tuple[str, int, int]]]) -> list[tuple[Cell, ...]]:
-    """Rows of (text, rowspan, colspan) → a grid; spanned positions hold copies (origin=False)."""
+    """Rows of (text, rowspan, colspan) → a grid; spanned positions hold copies (origin=False).
+    Each row is at most MAX_SPAN wide, so the work is linear in the number of rows."""
     taken: dict[tuple[int, int], Cell] = {}
+    widths: dict[int, int] = {}  # row -> one past its last taken column
     grid: list[tuple[Cell, ...]] = []
     for r, cells in enumerate(rows):
         col = 0
         for text, rowspan, colspan in cells:
             while (r, col) in taken:
                 col += 1
+            if col >= MAX_SPAN:
+                break
+            span = min(colspan, MAX_SPAN - col)
             for dr in range(rowspan):
-                for dc in range(colspan):
+                for dc in range(span):
                     taken[(r + dr, col + dc)] = Cell(text, origin=(dr, dc) == (0, 0))
-            col += colspan
-        width = max((c for (row, c) in taken if row == r), default=-1) + 1
-        grid.append(tuple(taken.get((r, c), Cell("", origin=False)) for c in range(width)))
+                widths[r + dr] = max(widths.get(r + dr, 0), col + span)
+            col += span
+        row = (taken.pop((r, c), Cell("", origin=False)) for c in range(widths.pop(r, 0)))
+        grid.append(tuple(row))
     return grid

@@ -56,7 +56,11 @@ def _leaf_label(form: Form, sheet_id: str, row: int) -> tuple[str, int] | None:
 
 def names_row(text: str, row: RowKey) -> bool:
     """A cell names a row when it is the label, its short form, or starts/ends with them."""
-    key = norm(text)
+    return names_row_normed(norm(text), row)
+
+
+def names_row_normed(key: str, row: RowKey) -> bool:
+    """names_row for a text already passed through norm()."""
     if not key:
         return False
     full, short = row.accepted

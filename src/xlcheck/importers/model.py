@@ -9,6 +9,13 @@ from xlcheck.codes import make_finding
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Text
 
+# A table of the official format has at most 16 columns; hostile pages ask for rowspan=65535.
+# A row keeps at most MAX_SPAN cells (the rest of a line of a million tabs is not read).
+MAX_SPAN = 64
+# A published report has a few hundred paragraphs and rows; past this many it is not one, and
+# every later step stays bounded (rows x MAX_SPAN cells).
+MAX_ITEMS = 10_000
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -57,6 +64,17 @@ class ImportResult:
     findings: list[Finding] = field(default_factory=list)
     readings: list[Reading] = field(default_factory=list)
     labels_seen: list[str] = field(default_factory=list)
+    readable: bool = True  # False when no page could be made of the file (F-code findings)
+
+
+class TooManyItems(Exception):
+    """A reader met more than MAX_ITEMS paragraphs and rows; the file is refused with F07."""
+
+
+def add_item(items: list[Item], item: Item) -> None:
+    if len(items) >= MAX_ITEMS:
+        raise TooManyItems
+    items.append(item)
 
 
 class Unreadable(Exception):

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 
 # Marks that published reports print instead of 0; the official format wants 0.
 ZERO_MARKS = frozenset({"/", "—", "——", "-", "--", "–", "无", "−"})
-_NUMBER = re.compile(r"^[+]?(\d+(?:\.\d+)?)$")
+# ASCII digits only (NFKC has already turned full-width digits into ASCII): str.isdigit and \d
+# accept '²' and other Unicode digits that int() then rejects. 18 digits is far beyond any count
+# in a report and still exact as an int; longer runs are text, never an overflow.
+_NUMBER = re.compile(r"^[+]?([0-9]{1,18}(?:\.[0-9]{1,18})?)$")
+_COUNT = re.compile(r"\s*([0-9]+)")
 _SPACE = re.compile(r"\s+")
 
 
@@ -40,8 +44,19 @@ def read_value(text: str) -> Value:
     if not match:
         return Value("text")
     raw = match.group(1)
-    number = float(raw)
-    return Value("number", int(number) if "." not in raw else number)
+    return Value("number", float(raw) if "." in raw else int(raw))
+
+
+def read_count(text: str | None, maximum: int) -> int:
+    """A span attribute (colspan, rowspan, w:gridSpan) from a hostile file: its leading ASCII
+    digits as browsers read them, clamped to 1..maximum; anything else counts as 1."""
+    match = _COUNT.match(text or "")
+    if not match:
+        return 1
+    digits = match.group(1).lstrip("0")
+    if len(digits) > len(str(maximum)):  # never int() a 5,000-digit string
+        return maximum
+    return max(1, min(maximum, int(digits or "0")))
 
 
 def is_value(text: str) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from xlcheck.codes import make_finding
 from xlcheck.form.model import Form
 from xlcheck.importers.labels import TABLES, block_label, row_keys
-from xlcheck.importers.model import Row, unreadable, zh_place
+from xlcheck.importers.model import Row, unreadable
 from xlcheck.importers.norm import norm
 from xlcheck.importers.tables import (
     Sink,
@@ -70,14 +70,7 @@ def read_t2(form: Form, sink: Sink, blocks: list[list[Row]]) -> None:
     read_rows(form, sink, rows, keys)
     if len(blocks) > 1:
         place = blocks[1][0].place
-        sink.findings.append(
-            layout_finding(
-                "table_split",
-                place,
-                f"表二被分成 {len(blocks)} 段（第二段从{zh_place(place)}开始），应为一个完整表格。",
-                f"Table 2 is split into {len(blocks)} parts (the second starts at {place}); it should be one table.",
-            )
-        )
+        sink.findings.append(layout_finding("table_split", place, parts=len(blocks)))
 
 
 def read_t3(form: Form, sink: Sink, blocks: list[list[Row]]) -> None:
@@ -89,22 +82,12 @@ def read_t3(form: Form, sink: Sink, blocks: list[list[Row]]) -> None:
         if norm("申请人情况") in texts and norm("总计") in texts:
             sink.findings.append(
                 layout_finding(
-                    "total_beside_applicants",
-                    row.place,
-                    f"表三表头（{zh_place(row.place)}）把「总计」放在「申请人情况」旁边，应在其下方（与各类申请人并列）。",
-                    f"Table 3 header ({row.place}) puts “总计” beside “申请人情况” instead of under it.",
+                    "total_beside_applicants", row.place, total="总计", group="申请人情况"
                 )
             )
     half = next((r.place for r in rows for c in r.cells if _HALF_WIDTH.search(c.text)), None)
     if half:
-        sink.findings.append(
-            layout_finding(
-                "half_width_brackets",
-                half,
-                f"表三标签使用了半角括号（如「(一)」，{half}），应为全角「（一）」。",
-                f"Table 3 labels use half-width brackets such as “(一)” ({half}); write “（一）”.",
-            )
-        )
+        sink.findings.append(layout_finding("half_width_brackets", half))
     sink.findings.extend(shifted_rows(found))
 
 

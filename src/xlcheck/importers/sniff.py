@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from xlcheck.codes import make_finding
-from xlcheck.importers.model import Page, Unreadable
+from xlcheck.codes import detail, make_finding, size_mb
+from xlcheck.importers.model import MAX_ITEMS, Page, TooManyItems, Unreadable
 from xlcheck.importers.text import decode_text, read_text
+
+# A published report's text is tens of kilobytes; past this its text is not read at all.
+MAX_TEXT_BYTES = 5 * 2**20
 
 _MARKUP = (b"<!doctype html", b"<html", b"<table", b"<body", b"<p", b"<div", b"<meta", b"<head")
 
 
 def read_page(data: bytes, filename: str) -> Page:
+    try:
+        return read_any(data, filename)
+    except TooManyItems:
+        count = detail("too_many_items", limit=f"{MAX_ITEMS:,}")
+        raise Unreadable(make_finding("F07", file=filename, detail=count)) from None
+
+
+def read_any(data: bytes, filename: str) -> Page:
     ext = PurePath(filename).suffix.lower()
     if data.startswith(b"PK\x03\x04"):
         from xlcheck.importers.docx import read_docx
@@ -19,6 +30,9 @@ def read_page(data: bytes, filename: str) -> Page:
         return read_docx(data, filename)
     if ext == ".docx":
         raise Unreadable(make_finding("F06", file=filename))
+    if len(data) > MAX_TEXT_BYTES:
+        size = detail("text_size", size=size_mb(len(data)), limit=size_mb(MAX_TEXT_BYTES))
+        raise Unreadable(make_finding("F07", file=filename, detail=size))
     if ext in (".html", ".htm") or looks_like_html(data):
         from xlcheck.importers.html import read_html
 

@@ -6,11 +6,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlcheck.codes import make_finding, render
+from xlcheck.codes import detail, make_finding, render
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Text
-from xlcheck.importers.labels import TABLES, RowKey, names_row, table_labels
-from xlcheck.importers.model import Cell, Reading, Row, unreadable, zh_place
+from xlcheck.importers.labels import TABLES, RowKey, names_row_normed, table_labels
+from xlcheck.importers.model import MAX_SPAN, Cell, Reading, Row, unreadable, zh_place
 from xlcheck.importers.norm import norm, read_value
 
 MIN_SCORE = 2  # labels a block must show before it counts as part of a table
@@ -47,16 +47,20 @@ def classify_blocks(form: Form, rows: list[Row]) -> dict[str, list[list[Row]]]:
 
 
 def merge_value_rows(rows: list[Row]) -> list[Row]:
-    """A row of values only (one cell per line, a data row under its header) joins the row above."""
-    out: list[Row] = []
+    """A row of values only (one cell per line, a data row under its header) joins the row above,
+    up to MAX_SPAN cells; built in one pass (rows of a million value lines stay linear)."""
+    out: list[tuple[list[Cell], str, int, bool]] = []  # cells, place, block, has values
     for row in rows:
-        if out and all(read_value(c.text).kind != "text" for c in row.cells):
-            prev = out[-1]
-            place = prev.place if value_cells(prev) else row.place  # where the values start
-            out[-1] = Row(prev.cells + row.cells, place, prev.block)
+        values_only = all(read_value(c.text).kind != "text" for c in row.cells)
+        if out and values_only and len(out[-1][0]) + len(row.cells) <= MAX_SPAN:
+            cells, place, block, has_values = out[-1]
+            cells.extend(row.cells)
+            place = place if has_values else row.place  # where the values start
+            filled = any(c.origin and c.text.strip() for c in row.cells)
+            out[-1] = (cells, place, block, has_values or filled)
         else:
-            out.append(row)
-    return out
+            out.append((list(row.cells), row.place, row.block, bool(value_cells(row))))
+    return [Row(tuple(cells), place, block) for cells, place, block, _ in out]
 
 
 def label_index(row: Row) -> int:
@@ -69,7 +73,8 @@ def label_index(row: Row) -> int:
 
 
 def value_cells(row: Row) -> list[tuple[int, Cell]]:
-    cells = [(i, c) for i, c in enumerate(row.cells) if c.origin and i > label_index(row)]
+    start = label_index(row)
+    cells = [(i, c) for i, c in enumerate(row.cells) if c.origin and i > start]
     while cells and not cells[0][1].text.strip():
         cells.pop(0)
     while cells and not cells[-1][1].text.strip():
@@ -109,21 +114,21 @@ def store(
 
 def zero_mark_finding(marks: list[str], place: str) -> Finding:
     shown = "、".join(sorted(set(marks)))
-    detail = Text(
-        f"{zh_place(place)}用「{shown}」表示没有发生，已读作 0；规范格式应填写 0。",
-        f"{place} writes “{shown}” for none; read as 0. The official format wants 0.",
-    )
-    return make_finding("A08", detail=detail, values={"place": place, "defect": "zero_mark"})
+    return layout_finding("zero_mark", place, marks=shown)
 
 
 def table_name(form: Form, sheet_id: str) -> Text:
     sheet = form.sheet(sheet_id)
-    return Text(f"{sheet.short.zh}「{sheet.heading}」", f"{sheet.short.en} ({sheet.heading})")
+    return Text(f"{sheet.short.zh}「{sheet.heading}」", f"{sheet.short.en} “{sheet.heading}”")
 
 
-def layout_finding(kind: str, place: str, zh: str, en: str, **extra: str) -> Finding:
-    values = {"place": place, "defect": kind, **extra}
-    return make_finding("A08", detail=Text(zh, en), values=values)
+def layout_finding(
+    kind: str, place: str, values: dict[str, str] | None = None, **params: str | int
+) -> Finding:
+    """A08 worded by codes.DETAILS[kind]; the place reads 第 42 行 in Chinese, line 42 in English."""
+    text = detail(kind, place=Text(zh_place(place), place), **params)
+    data = {"place": place, "defect": kind, **(values or {})}
+    return make_finding("A08", detail=text, values=data)
 
 
 def find_rows(rows: list[Row], keys: list[RowKey]) -> dict[int, tuple[Row, RowKey]]:
@@ -131,8 +136,9 @@ def find_rows(rows: list[Row], keys: list[RowKey]) -> dict[int, tuple[Row, RowKe
     found: dict[int, tuple[Row, RowKey]] = {}
     taken: set[tuple[str, ...]] = set()
     for index, row in enumerate(rows):
+        texts = [norm(c.text) for c in row.cells]  # once per cell, not once per cell and key
         for key in keys:
-            if key.keys not in taken and any(names_row(c.text, key) for c in row.cells):
+            if key.keys not in taken and any(names_row_normed(t, key) for t in texts):
                 found[index] = (row, key)
                 taken.add(key.keys)
                 break
@@ -156,8 +162,10 @@ def read_rows(
 def see_legacy(form: Form, sink: Sink, rows: list[Row]) -> None:
     """2019-format labels: C09 under rule W10, once per label, with the first place seen."""
     rule = next((r for r in form.rules if r.kind == "legacy_labels"), None)
+    texts = [(r.place, norm(c.text)) for r in rows for c in r.cells]
     for label in form.legacy_labels:
-        place = next((r.place for r in rows for c in r.cells if norm(label) in norm(c.text)), None)
+        key = norm(label)
+        place = next((place for place, text in texts if key in text), None)
         if place is None:
             continue
         sink.see(label)
@@ -195,9 +203,9 @@ def shifted_rows(found: dict[int, tuple[Row, RowKey]]) -> list[Finding]:
                     layout_finding(
                         "shifted_left",
                         row.place,
-                        f"{zh_place(row.place)}「{key.label}」一行的数字比同类行左移了 {usual - start} 列，已按标签读取。",
-                        f"{row.place}: the row “{key.label}” is shifted {usual - start} column(s) left; read by its label.",
+                        {"row": key.label},
                         row=key.label,
+                        columns=usual - start,
                     )
                 )
     return out

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from xlcheck.importers.model import Cell, Item, Page, Para, Row
+import re
+from collections.abc import Iterator
 
-_CONTROL_OK = frozenset("\t\n\r\f")
+from xlcheck.importers.model import MAX_SPAN, Cell, Item, Page, Para, Row, add_item
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # below 32, except tab, LF, CR, FF
+# The line boundaries of str.splitlines, found one at a time so a huge text is never split whole.
+_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def decode_text(data: bytes) -> str | None:
@@ -19,22 +24,35 @@ def decode_text(data: bytes) -> str | None:
 
 
 def looks_like_text(text: str) -> bool:
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in _CONTROL_OK)
-    return "\x00" not in text and controls <= len(text) // 100
+    limit = len(text) // 100
+    for count, _ in enumerate(_CONTROLS.finditer(text), start=1):
+        if count > limit:  # stop counting at the first control over the limit
+            return False
+    return "\x00" not in text
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """The lines of str.splitlines, lazily."""
+    start = 0
+    for match in _BREAK.finditer(text):
+        yield text[start : match.start()]
+        start = match.end()
+    if start < len(text):
+        yield text[start:]
 
 
 def read_text(text: str) -> Page:
     """Lines with a tab are table rows; other lines paragraphs; a blank line ends a block."""
     items: list[Item] = []
     block = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(iter_lines(text), start=1):
         if not line.strip():
             block += 1
             continue
         place = f"line {number}"
         if "\t" in line:
-            cells = tuple(Cell(part.strip()) for part in line.split("\t"))
-            items.append(Row(cells, place, block))
+            cells = tuple(Cell(part.strip()) for part in line.split("\t", MAX_SPAN)[:MAX_SPAN])
+            add_item(items, Row(cells, place, block))
         else:
-            items.append(Para(line.strip(), place, block))
+            add_item(items, Para(line.strip(), place, block))
     return Page(tuple(items), "text")
