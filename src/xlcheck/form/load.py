@@ -15,10 +15,9 @@ from typing import Any
 
 from xlcheck.form.layout import build_sheets, type_ranges
 from xlcheck.form.model import Form, Section
+from xlcheck.form.params import COMPARE_OPS
 from xlcheck.form.parts import FormError, set_item, text_of
 from xlcheck.form.rules import (
-    COMPARE_OPS,
-    RULE_KINDS,
     check_references,
     declaration,
     expand_rules,
@@ -29,7 +28,6 @@ from xlcheck.form.rules import (
 __all__ = [
     "COMPARE_OPS",
     "DEFAULT_FORM",
-    "RULE_KINDS",
     "FormError",
     "build_form",
     "load_form",
