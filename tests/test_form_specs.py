@@ -164,3 +164,63 @@ def test_the_reader_does_not_import_the_checks() -> None:
     code = "import sys, xlcheck.reader; print(sorted(m for m in sys.modules if m.startswith('xlcheck.checks')))"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
+
+
+# ---- the JSON Schema of form definition files -----------------------------------------------
+
+SCHEMA_FILE = Path(__file__).parents[1] / "schemas" / "form.schema.json"
+
+
+def test_the_committed_form_schema_is_current_and_accepts_both_forms() -> None:
+    import jsonschema
+
+    from xlcheck.form.definition_schema import definition_schema
+
+    committed = json.loads(SCHEMA_FILE.read_text("utf-8"))
+    assert committed == definition_schema(), "run python tools/make_schema.py"
+    jsonschema.Draft202012Validator.check_schema(committed)
+    validator = jsonschema.Draft202012Validator(committed)
+    mini = json.loads(MINI.read_text("utf-8"))
+    for data in (_bundled(), mini, {**mini, "roles": {"office_name": "org.name"}}):
+        assert not list(validator.iter_errors(data))
+
+
+def test_the_schema_knows_every_kind_and_its_params() -> None:
+    from xlcheck.form.definition_schema import definition_schema
+    from xlcheck.rulekinds import RULE_KINDS
+
+    rule = definition_schema()["$defs"]["rule"]
+    assert rule["properties"]["kind"]["enum"] == sorted(RULE_KINDS)
+    required = {
+        c["if"]["properties"]["kind"]["const"]: c["then"]["required"] for c in rule["allOf"]
+    }
+    assert required == {k: [p.name for p in s.params if p.required] for k, s in RULE_KINDS.items()}
+
+
+def _write(tmp_path: Path, data: dict[str, Any]) -> str:
+    path = tmp_path / "form.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    return str(path)
+
+
+def test_a_form_file_is_validated_against_the_schema(tmp_path: Path) -> None:
+    mini = json.loads(MINI.read_text("utf-8"))
+    typo = {**copy.deepcopy(mini), "rule": mini["rules"]}  # silently ignored before
+    with pytest.raises(FormError, match=r"form\.json: the file: Additional properties .*'rule'"):
+        load_form(_write(tmp_path, typo))
+    unlabelled = copy.deepcopy(mini)
+    del unlabelled["sheets"][1]["labels"]  # a KeyError inside the loader before
+    with pytest.raises(FormError, match=r"form\.json: sheets\[1\]: 'labels' is a required"):
+        load_form.__wrapped__(_write(tmp_path, unlabelled))
+    roles = {**copy.deepcopy(mini), "roles": {"office_name": "org.name"}}
+    assert load_form.__wrapped__(_write(tmp_path, roles)).id == "mini-form"
+
+
+def test_every_bundled_form_validates_against_the_form_schema() -> None:
+    """Bundled forms skip the schema at load (start-up time); this test stands in for it."""
+    from xlcheck.form import available_forms
+    from xlcheck.form.definition_schema import validate_definition
+
+    for name in available_forms():
+        text = (resources.files("xlcheck") / "forms" / f"{name}.json").read_text("utf-8")
+        validate_definition(json.loads(text), name)
