@@ -150,7 +150,7 @@ def _raw() -> dict:
         (lambda d: d["sheets"][0]["fields"][1].update(cell="B2"), "share the cell"),
         (lambda d: d["rules"][1].update(id="R1"), "used twice"),
         (lambda d: d["rules"][0].update(severity="fatal"), "severity"),
-        (lambda d: d["rules"][0].update(target="x.{nope}", kind="sum"), "not bound"),
+        (lambda d: d["rules"][1].update(target="x.{nope}"), "not bound"),
     ],
 )
 def test_broken_definitions_are_refused_with_a_location(change, words: str) -> None:
@@ -160,8 +160,11 @@ def test_broken_definitions_are_refused_with_a_location(change, words: str) -> N
         build_form(data)
 
 
-def test_every_declarable_kind_has_a_function() -> None:
-    from xlcheck.checks.kinds import KINDS
-    from xlcheck.form.rules import RULE_KINDS
+def test_every_kind_is_one_spec_with_a_check_and_a_code() -> None:
+    from xlcheck.codes import RULE_KIND_CODES
+    from xlcheck.rulekinds import RULE_KINDS
 
-    assert set(KINDS) == set(RULE_KINDS)
+    for name, spec in RULE_KINDS.items():
+        assert spec.name == name and callable(spec.check) and spec.params
+        assert name == "domain" or name in RULE_KIND_CODES  # domain findings carry V codes
+        assert not spec.balanced or spec.sides is not None

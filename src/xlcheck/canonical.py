@@ -29,15 +29,9 @@ def nest(form: Form, flat: Mapping[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def _paths(form: Form) -> list[tuple[str, tuple[str, ...], str]]:
+def _paths(form: Form) -> tuple[tuple[str, tuple[str, ...], str], ...]:
     """(key, parent names, leaf name) of every document field, split once per form."""
-    if "document_paths" not in form.memo:
-        form.memo["document_paths"] = [
-            (f.key, tuple(f.key.split(".")[:-1]), f.key.rpartition(".")[2])
-            for f in form.document_fields()
-        ]
-    paths: list[tuple[str, tuple[str, ...], str]] = form.memo["document_paths"]
-    return paths
+    return form.compiled.document_paths
 
 
 def flatten(form: Form, doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any
 from xlcheck.canonical import flatten, nest
 from xlcheck.cells import parse_cell
 from xlcheck.checks.culprit import LINEAR_KINDS, annotate, find_culprit
+from xlcheck.checks.derive import recompute_totals
 from xlcheck.checks.fields import check_fields
 from xlcheck.checks.rules import check_rules
 from xlcheck.checks.schema import check_schema
@@ -129,6 +130,9 @@ def read_xlsx(data: bytes, name: str, form: Form) -> FileResult:
     from xlcheck.reader import read_workbook
 
     reading = read_workbook(data, form, name)
+    if reading.readable:  # totals from the inputs: a cached total is never trusted
+        skip = reading.overwritten | reading.missing_keys
+        reading.findings += recompute_totals(form, reading.values, skip, reading.cached_totals)
     result = FileResult(
         name,
         "xlsx",

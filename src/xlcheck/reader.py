@@ -1,5 +1,8 @@
 """Read a returned workbook: find every field by its defined name (else the template's cell),
-report tampering as findings, normalise values, and recompute totals instead of trusting caches.
+report tampering as findings and normalise values.
+
+Totals are not trusted here: the reading keeps their cached values and which formulas were typed
+over, and the pipeline (`check.read_xlsx`) recomputes them from the inputs (`checks/derive`).
 """
 
 from __future__ import annotations
@@ -14,8 +17,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from xlcheck.cells import parse_cell
-from xlcheck.checks.derive import computed_keys
-from xlcheck.checks.kinds import RuleInput, plain, total
 from xlcheck.codes import detail, format_value, make_finding
 from xlcheck.findings import Finding
 from xlcheck.form.fingerprint import layout_fingerprint
@@ -60,13 +61,15 @@ class SourceEntry(NamedTuple):
 
 @dataclass
 class Reading:
-    values: dict[str, Any] = field(default_factory=dict)  # flat, normalised, totals recomputed
+    values: dict[str, Any] = field(default_factory=dict)  # flat, normalised; totals as cached
     raw: dict[str, Any] = field(default_factory=dict)  # as typed, for the error workbook
     sources: dict[str, SourceEntry] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     template: dict[str, str] = field(default_factory=dict)
     missing_keys: set[str] = field(default_factory=set)
     readable: bool = True
+    overwritten: set[str] = field(default_factory=set)  # formula cells typed over with a value
+    cached_totals: dict[str, Any] = field(default_factory=dict)  # formula cell -> cached value
 
 
 def read_workbook(
@@ -347,8 +350,7 @@ def _read_cells(
 def _take_values(
     form: Form, places: list[_Place], cells: Mapping[tuple[str, str], RawCell], reading: Reading
 ) -> None:
-    overwritten: set[str] = set()
-    cached: dict[str, Any] = {}
+    overwritten, cached = reading.overwritten, reading.cached_totals
     for place in places:
         f = form.fields[place.key]
         cell = cells.get((place.sheet, place.cell))
@@ -375,7 +377,6 @@ def _take_values(
         reading.sources[f.key] = SourceEntry(
             f.key, place.sheet, place.cell, place.name, raw, result.value, result.steps, formula
         )
-    _recompute_totals(form, reading, overwritten, cached)
 
 
 # What XML 1.0 cannot hold (CR is allowed, and the text policy turns it into a line break).
@@ -392,23 +393,6 @@ def _control_characters(form: Form, f: Field, raw: Any) -> list[Finding]:
     names = [f"U+{ord(char):04X}" for char in found[:5]] + (["…"] if len(found) > 5 else [])
     chars = Text("、".join(names), ", ".join(names))
     return [make_finding("S17", form=form, key=f.key, chars=chars)]
-
-
-def _recompute_totals(
-    form: Form, reading: Reading, overwritten: set[str], cached: Mapping[str, Any]
-) -> None:
-    """Totals come from the inputs (caches may be stale); a disagreeing cache is reported."""
-    for key in computed_keys(form):
-        if key in overwritten or key in reading.missing_keys:
-            continue
-        rule = form.rule_by_instance(form.fields[key].computed_by or "")
-        value = total(rule.params["operands"], RuleInput(reading.values))
-        reading.values[key] = None if value is None else plain(value)
-        shown = cached.get(key)
-        if value is not None and isinstance(shown, int | float) and shown != reading.values[key]:
-            reading.findings.append(
-                make_finding("S12", form=form, key=key, cached=shown, computed=reading.values[key])
-            )
 
 
 def _workbook_findings(package: XlsxPackage, unprotected: list[str], reading: Reading) -> None:

@@ -10,16 +10,19 @@ looks like a typo of what was typed, is named; otherwise nothing is claimed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from xlcheck.checks.kinds import KINDS, Number, RuleInput, plain
+from xlcheck.checks.kinds import Number, RuleInput, plain
 from xlcheck.codes import format_value, where
 from xlcheck.findings import Culprit, Finding
 from xlcheck.form.model import Form, Rule, Term, Text
+from xlcheck.rulekinds import BALANCED_KINDS, RULE_KINDS
 
-LINEAR_KINDS = frozenset({"sum", "equal_sums"})
+# The kinds whose rules are equations (left = right): their sides are solved for one cell.
+LINEAR_KINDS = BALANCED_KINDS
 LinearForm = dict[str, int]  # input key -> coefficient in left - right
 
 
@@ -33,7 +36,7 @@ def linear_rules(form: Form) -> list[Rule]:
 
 def residual(rule: Rule, values: Mapping[str, Any]) -> Number | None:
     """left - right of a linear rule (0 when it holds), None when an operand is unusable."""
-    violations = list(KINDS[rule.kind](rule, RuleInput(values)))
+    violations = list(RULE_KINDS[rule.kind].check(rule, RuleInput(values)))
     if violations:
         return violations[0].residual
     return 0 if _all_numeric(rule, values) else None
@@ -51,7 +54,7 @@ def find_culprit(
     failed = [r for r in rules if base[r.instance]]
     if not failed or any(v is None for v in base.values()):
         return None  # an unusable operand: R5 says so, and no equation can be trusted
-    forms = {r.instance: linear_form(form, r, totals_are_formulas) for r in rules}
+    forms = linear_forms(form, totals_are_formulas)
     survivors = []
     for key, coefficient in forms[failed[0].instance].items():
         suggested = _solve(form, values, key, coefficient, base, forms, failed[0].instance)
@@ -95,24 +98,22 @@ def _solve(
     return plain(suggested)
 
 
+@functools.lru_cache(maxsize=16)
+def linear_forms(form: Form, totals_are_formulas: bool) -> dict[str, LinearForm]:
+    """Every linear rule instance -> its linear form; worked out once per form and mode."""
+    return {r.instance: linear_form(form, r, totals_are_formulas) for r in linear_rules(form)}
+
+
 def linear_form(form: Form, rule: Rule, totals_are_formulas: bool) -> LinearForm:
-    """The rule's left - right as {input key: coefficient}; memoised per form and mode."""
-    memo = form.memo.setdefault(f"linear_forms:{totals_are_formulas}", {})
-    if rule.instance not in memo:
-        left, right = _sides(rule)
-        coefficients: dict[str, int] = {}
-        for terms, side in ((left, 1), (right, -1)):
-            for term in terms:
-                _expand(form, term, side * term.sign, coefficients, totals_are_formulas)
-        memo[rule.instance] = {k: c for k, c in coefficients.items() if c}
-    linear: LinearForm = memo[rule.instance]
-    return linear
-
-
-def _sides(rule: Rule) -> tuple[tuple[Term, ...], tuple[Term, ...]]:
-    if rule.kind == "sum":
-        return (rule.params["target"],), rule.params["operands"]
-    return rule.params["left"], rule.params["right"]
+    """The rule's left - right as {input key: coefficient}, from its kind's sides."""
+    sides = RULE_KINDS[rule.kind].sides
+    assert sides is not None, f"{rule.kind} is not linear"
+    left, right = sides(rule)
+    coefficients: dict[str, int] = {}
+    for terms, side in ((left, 1), (right, -1)):
+        for term in terms:
+            _expand(form, term, side * term.sign, coefficients, totals_are_formulas)
+    return {k: c for k, c in coefficients.items() if c}
 
 
 def _expand(form: Form, term: Term, sign: int, into: dict[str, int], formulas: bool) -> None:

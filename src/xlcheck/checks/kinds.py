@@ -1,4 +1,6 @@
-"""The closed set of rule kinds: each is a small pure function that yields rule violations.
+"""The check of each rule kind: a small pure function that yields rule violations.
+
+`xlcheck.rulekinds` names each function in its kind's spec, with the kind's parameters.
 
 A kind receives one expanded rule instance and the values; it never reads files and never
 formats messages itself beyond naming the numbers (rules.py turns a Violation into a Finding).
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from xlcheck.form.model import Rule, Term
+from xlcheck.form.model import Rule, Term, Terms, plain_keys_of
 
 # Counts stay Python ints (exact and fast); amounts become Decimals rounded to the 分 so that
 # 0.1 + 0.2 == 0.3. Mixed sums are Decimals. Neither ever goes through binary float arithmetic.
@@ -86,7 +88,7 @@ def term_value(term: Term, data: RuleInput) -> Number | None:
 
 
 def total(terms: tuple[Term, ...], data: RuleInput) -> Number | None:
-    keys = _plain_keys(terms)
+    keys = terms.plain_keys if isinstance(terms, Terms) else plain_keys_of(terms)
     if keys is not None:
         fast = _int_sum(data.values, *keys)
         if fast is not None:
@@ -98,27 +100,6 @@ def total(terms: tuple[Term, ...], data: RuleInput) -> Number | None:
             return None
         acc += value
     return acc
-
-
-# Sums are most of the checking time: about 700 terms per workbook. Most are plain fields of this
-# year's values holding ints, which map/sum add in C. Plans are keyed by the identity of the
-# rule's term tuple (hashing Terms costs more than the sum); each entry keeps its tuple alive,
-# so an id is never reused while it is in the table.
-_PLANS: dict[int, tuple[tuple[Term, ...], tuple[str, ...] | None, tuple[str, ...]]] = {}
-_MAX_PLANS = 4096
-
-
-def _plain_keys(terms: tuple[Term, ...]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """(added keys, subtracted keys) when every term is a field of this year's values."""
-    entry = _PLANS.get(id(terms))
-    if entry is None or entry[0] is not terms:
-        if len(_PLANS) >= _MAX_PLANS:
-            _PLANS.clear()
-        plain = all(t.key is not None and t.constant is None and not t.previous for t in terms)
-        added = tuple(str(t.key) for t in terms if t.sign == 1) if plain else None
-        taken = tuple(str(t.key) for t in terms if t.sign != 1) if plain else ()
-        entry = _PLANS[id(terms)] = (terms, added, taken)
-    return None if entry[1] is None else (entry[1], entry[2])
 
 
 def _int_sum(
@@ -315,17 +296,3 @@ def check_legacy_labels(rule: Rule, data: RuleInput) -> Iterator[Violation]:
     for label in rule.params["labels"]:
         if any(label in seen for seen in data.labels_seen):
             yield Violation(key=None, params={"label": label})
-
-
-KINDS: dict[str, Callable[[Rule, RuleInput], Iterator[Violation]]] = {
-    "sum": check_sum,
-    "equal_sums": check_equal_sums,
-    "compare": check_compare,
-    "zero_when": check_zero_when,
-    "domain": check_domain,
-    "required_text": check_required_text,
-    "text_mentions": check_text_mentions,
-    "text_differs": check_text_differs,
-    "prose_number": check_prose_number,
-    "legacy_labels": check_legacy_labels,
-}

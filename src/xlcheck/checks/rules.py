@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from xlcheck.checks.kinds import KINDS, RuleInput, Violation
+from xlcheck.checks.kinds import RuleInput, Violation
 from xlcheck.codes import RULE_KIND_CODES, format_value, make_finding, render, where
 from xlcheck.findings import Finding, Operand
+from xlcheck.form.compiled import plausible_range
 from xlcheck.form.model import Field, Form, Rule, Text
+from xlcheck.rulekinds import RULE_KINDS
 
 
 def rule_input(
@@ -19,27 +21,10 @@ def rule_input(
     previous: Mapping[str, Any] | None = None,
     labels_seen: tuple[str, ...] = (),
 ) -> RuleInput:
-    numeric, amounts, ranges = _numeric_keys(form)
-    return RuleInput(values, previous, labels_seen, numeric, amounts, ranges)
-
-
-NumericKeys = tuple[frozenset[str], frozenset[str], dict[str, tuple[Any, Any]]]
-
-
-def _numeric_keys(form: Form) -> NumericKeys:
-    if "numeric_keys" not in form.memo:
-        numeric = frozenset(f.key for f in form.fields.values() if f.is_numeric)
-        amounts = frozenset(f.key for f in form.fields.values() if f.type == "amount")
-        ranges = {f.key: plausible_range(f) for f in form.fields.values() if f.is_numeric}
-        form.memo["numeric_keys"] = (numeric, amounts, ranges)
-    keys: NumericKeys = form.memo["numeric_keys"]
-    return keys
-
-
-def plausible_range(f: Field) -> tuple[Any, Any]:
-    """(minimum, maximum) of a numeric field; a form built without ranges is open above."""
-    low = f.minimum if f.minimum is not None else 0
-    return low, f.maximum if f.maximum is not None else math.inf
+    plan = form.compiled
+    return RuleInput(
+        values, previous, labels_seen, plan.numeric_keys, plan.amount_keys, plan.ranges
+    )
 
 
 def check_rules(
@@ -50,16 +35,20 @@ def check_rules(
 ) -> list[Finding]:
     """All findings of all rule instances; rules about last year run only when it is given."""
     data = rule_input(form, values, previous, labels_seen)
-    domain = {r.instance: list(KINDS[r.kind](r, data)) for r in form.rules if r.kind == "domain"}
+    domain = {r.instance: list(_check(r, data)) for r in form.rules if r.kind == "domain"}
     others = _without_implausible(data, domain.values())
     findings: list[Finding] = []
     for rule in form.rules:
         if rule.needs_previous and previous is None:
             continue
-        found = domain[rule.instance] if rule.kind == "domain" else KINDS[rule.kind](rule, others)
+        found = domain[rule.instance] if rule.kind == "domain" else _check(rule, others)
         for violation in found:
             findings.append(to_finding(form, rule, violation, data))
     return findings
+
+
+def _check(rule: Rule, data: RuleInput) -> Iterator[Violation]:
+    return RULE_KINDS[rule.kind].check(rule, data)
 
 
 def _without_implausible(data: RuleInput, domain: Iterable[list[Violation]]) -> RuleInput:

@@ -6,6 +6,7 @@ keeps the two identical. Library message texts never reach users: errors map to 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -88,23 +89,22 @@ class SchemaError:
     names: tuple[str, ...] = ()  # missing (required) or unexpected (additionalProperties) keys
 
 
+@functools.lru_cache(maxsize=8)
 def _validator(form: Form) -> Any:
     """Built once per form (building costs ~10x a validation).
 
     jsonschema-rs validates our ~300 fields in ~0.03 ms against ~2 ms for jsonschema, which stays
     the reference implementation and the fallback when the compiled wheel is not available.
     """
-    if "validator" not in form.memo:
-        schema = build_schema(form)
-        try:
-            import jsonschema_rs
+    schema = build_schema(form)
+    try:
+        import jsonschema_rs
 
-            form.memo["validator"] = ("rs", jsonschema_rs.Draft202012Validator(schema), schema)
-        except ImportError:
-            import jsonschema  # imported lazily: ~60 ms that a workbook-only run may not need
+        return ("rs", jsonschema_rs.Draft202012Validator(schema), schema)
+    except ImportError:
+        import jsonschema  # imported lazily: ~60 ms that a workbook-only run may not need
 
-            form.memo["validator"] = ("py", jsonschema.Draft202012Validator(schema), schema)
-    return form.memo["validator"]
+        return ("py", jsonschema.Draft202012Validator(schema), schema)
 
 
 def schema_errors(

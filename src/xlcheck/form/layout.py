@@ -7,7 +7,17 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from xlcheck.cells import offset_cell, parse_cell
-from xlcheck.form.model import DEFAULT_RANGES, Bound, Choice, Field, LabelCell, SetItem, Sheet, Text
+from xlcheck.form.model import (
+    DEFAULT_RANGES,
+    FIELD_TYPES,
+    Bound,
+    Choice,
+    Field,
+    LabelCell,
+    SetItem,
+    Sheet,
+    Text,
+)
 from xlcheck.form.parts import FormError, fill, lookup_set, text_of
 
 Ranges = Mapping[str, tuple[Bound, Bound]]
@@ -54,9 +64,13 @@ def build_sheets(
 ) -> tuple[tuple[Sheet, ...], dict[str, Field]]:
     fields: dict[str, Field] = {}
     sheets = []
-    for raw in raw_sheets:
-        sheet_fields = [_explicit_field(raw["id"], f, ranges) for f in raw.get("fields", [])]
-        for grid in raw.get("grids", []):
+    for s, raw in enumerate(raw_sheets):
+        sheet_fields = []
+        for i, f in enumerate(raw.get("fields", [])):
+            _check_type(f"sheets[{s}].fields[{i}] ({f.get('key')})", f)
+            sheet_fields.append(_explicit_field(raw["id"], f, ranges))
+        for i, grid in enumerate(raw.get("grids", [])):
+            _check_type(f"sheets[{s}].grids[{i}] ({grid.get('key')})", grid)
             sheet_fields.extend(_grid_fields(raw["id"], grid, sets, ranges))
         for f in sheet_fields:
             if f.key in fields:
@@ -65,6 +79,12 @@ def build_sheets(
         sheets.append(_sheet(raw, tuple(f.key for f in sheet_fields)))
     _check_cells_unique(sheets, fields)
     return tuple(sheets), fields
+
+
+def _check_type(where: str, raw: Mapping[str, Any]) -> None:
+    if raw.get("type") not in FIELD_TYPES:
+        known = ", ".join(sorted(FIELD_TYPES))
+        raise FormError(f"{where}: unknown type {raw.get('type')!r}; known: {known}")
 
 
 def _sheet(raw: Mapping[str, Any], keys: tuple[str, ...]) -> Sheet:

@@ -13,13 +13,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from xlcheck.form.definition_schema import validate_definition
 from xlcheck.form.layout import build_sheets, type_ranges
 from xlcheck.form.model import Form, Section
+from xlcheck.form.params import COMPARE_OPS
 from xlcheck.form.parts import FormError, set_item, text_of
 from xlcheck.form.roles import build_previous_forms, build_roles
 from xlcheck.form.rules import (
-    COMPARE_OPS,
-    RULE_KINDS,
     check_references,
     declaration,
     expand_rules,
@@ -30,7 +30,6 @@ from xlcheck.form.rules import (
 __all__ = [
     "COMPARE_OPS",
     "DEFAULT_FORM",
-    "RULE_KINDS",
     "FormError",
     "build_form",
     "load_form",
@@ -64,8 +63,23 @@ def load_form(name_or_path: str | Path = DEFAULT_FORM) -> Form:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FormError(f"{name_or_path}: not valid JSON: {exc}") from exc
-    source = str(path.resolve()) if path.suffix == ".json" and path.exists() else None
-    return build_form(data, source=source)
+    if path.suffix == ".json" and path.exists():
+        return build_checked(data, str(name_or_path), source=str(path.resolve()))
+    return build_form(data)  # a bundled form: a test validates it against the schema
+
+
+def build_checked(data: Any, name: str, source: str | None = None) -> Form:
+    """A form from a file someone wrote: the loader's own checks name a rule's mistake best,
+    the definition schema catches the rest (a missing key, a typo'd property), both located."""
+    try:
+        form = build_form(data, source=source)
+    except FormError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        validate_definition(data, name)  # raises a located FormError
+        raise FormError(f"{name}: {type(exc).__name__}: {exc}") from exc
+    validate_definition(data, name)
+    return form
 
 
 def build_form(data: Mapping[str, Any], *, source: str | None = None) -> Form:

@@ -21,6 +21,16 @@ def text_of(value: Any) -> Text:
     return Text(value["zh"], value.get("en", value["zh"]))
 
 
+def check_text(where: str, value: Any) -> None:
+    """A user-facing text: a non-empty string, or {"zh": ..., "en": ...} with a non-empty zh."""
+    if isinstance(value, str) and value:
+        return
+    zh, en = (value.get("zh"), value.get("en", "")) if isinstance(value, Mapping) else (None, None)
+    if isinstance(zh, str) and zh and isinstance(en, str):
+        return
+    raise FormError(f"{where} must be a text or {{zh, en}}")
+
+
 def set_item(item: Mapping[str, Any]) -> SetItem:
     return SetItem(item["key"], Text(item["zh"], item.get("en", item["zh"])))
 

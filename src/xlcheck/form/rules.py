@@ -7,24 +7,9 @@ import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from xlcheck.form.model import Field, Rule, RuleDecl, SetItem, Term
-from xlcheck.form.parts import FormError, fill, lookup_set, text_of
-
-RULE_KINDS = frozenset(
-    {
-        "sum",
-        "equal_sums",
-        "compare",
-        "domain",
-        "zero_when",
-        "text_mentions",
-        "prose_number",
-        "required_text",
-        "text_differs",
-        "legacy_labels",
-    }
-)
-COMPARE_OPS = frozenset({"<", "<=", ">", ">=", "==", "!="})
+from xlcheck.form.model import Field, Rule, RuleDecl, SetItem, Term, Terms
+from xlcheck.form.params import COMMON_KEYS, Param, check_rule_keys
+from xlcheck.form.parts import FormError, check_text, fill, lookup_set, text_of
 
 
 def expand_rules(
@@ -33,16 +18,54 @@ def expand_rules(
     fields: Mapping[str, Field],
 ) -> Iterator[Rule]:
     ids: set[str] = set()
-    for raw in raw_rules:
-        if raw["kind"] not in RULE_KINDS:
-            raise FormError(f"rule {raw['id']}: unknown kind {raw['kind']!r}")
-        if raw["severity"] not in ("error", "warning"):
-            raise FormError(f"rule {raw['id']}: severity must be error or warning")
+    for index, raw in enumerate(raw_rules):
+        params = check_rule(index, raw)
         if raw["id"] in ids:
             raise FormError(f"rule id {raw['id']} is used twice")
         ids.add(raw["id"])
         for bindings in _binding_product(raw.get("for_each", {}), sets):
-            yield _rule_instance(raw, bindings, sets, fields)
+            yield _rule_instance(raw, params, bindings, sets, fields)
+
+
+def check_rule(index: int, raw: Any) -> tuple[Param, ...]:
+    """The rule's declaration against its kind's spec; its parameters, or a located FormError."""
+    # The registry wires the check functions (checks/) to the kinds: imported here, when a form is
+    # built, so that importing the form model (as the reader does) does not load the checks.
+    from xlcheck.rulekinds import RULE_KINDS
+
+    if not isinstance(raw, Mapping):
+        raise FormError(f"rules[{index}]: must be an object")
+    where = f"rules[{index}] ({raw['id']})" if isinstance(raw.get("id"), str) else f"rules[{index}]"
+    for key in COMMON_KEYS:
+        if key not in raw:
+            raise FormError(f"{where}: needs {key!r}")
+    if raw["kind"] not in RULE_KINDS:
+        raise FormError(
+            f"{where}: unknown kind {raw['kind']!r}; known: {', '.join(sorted(RULE_KINDS))}"
+        )
+    if raw["severity"] not in ("error", "warning"):
+        raise FormError(f"{where}: severity must be error or warning")
+    for key in ("title", "description", "message"):
+        check_text(f"{where}: {key!r}", raw[key])
+    spec = RULE_KINDS[raw["kind"]]
+    check_rule_keys(where, spec.name, raw, spec.params)
+    _check_live(where, raw.get("live"), spec.live_cell is not None, spec.live_formats is not None)
+    return spec.params
+
+
+def _check_live(where: str, live: Any, cell: bool, formats: bool) -> None:
+    if live is None:
+        return
+    if isinstance(live, Mapping) and live.get("cells") is True and len(live) == 1:
+        if not formats:
+            raise FormError(f"{where}: this kind has no live cell formats (live.cells)")
+        return
+    placed = isinstance(live, Mapping) and len(live) == 1
+    if placed and (isinstance(live.get("row"), int) or isinstance(live.get("column"), str)):
+        if not cell:
+            raise FormError(f"{where}: this kind has no live check cell (live.row/column)")
+        return
+    raise FormError(f"{where}: 'live' must be {{row: n}}, {{column: 'X'}} or {{cells: true}}")
 
 
 def _binding_product(
@@ -56,26 +79,27 @@ def _binding_product(
 
 def _rule_instance(
     raw: Mapping[str, Any],
+    declared: tuple[Param, ...],
     bindings: tuple[tuple[str, SetItem], ...],
     sets: Mapping[str, tuple[SetItem, ...]],
     fields: Mapping[str, Field],
 ) -> Rule:
     keys = {name: item.key for name, item in bindings}
     params: dict[str, Any] = {}
-    if "target" in raw:
-        params["target"] = parse_term(fill(raw["target"], keys))
-    for name in ("operands", "left", "right"):
-        if name in raw:
-            params[name] = tuple(_terms(raw[name], keys, sets))
-    if "fields" in raw:
-        params["fields"] = tuple(_field_selection(raw["fields"], fields))
-    if "when" in raw:
-        params["when"] = _condition(raw["when"], keys, sets)
-    for name in ("op", "field", "other", "any_of", "patterns", "labels"):
-        if name in raw:
-            params[name] = raw[name]
-    if "op" in params and params["op"] not in COMPARE_OPS:
-        raise FormError(f"rule {raw['id']}: unknown comparison {params['op']!r}")
+    for param in declared:
+        if param.name not in raw:
+            continue
+        value = raw[param.name]
+        if param.type == "term":
+            params[param.name] = parse_term(fill(value, keys))
+        elif param.type == "terms":
+            params[param.name] = Terms(_terms(value, keys, sets))
+        elif param.type == "fields":
+            params[param.name] = tuple(_field_selection(value, fields))
+        elif param.type == "condition":
+            params[param.name] = _condition(value, keys, sets)
+        else:
+            params[param.name] = value
     suffix = ",".join(f"{name}={key}" for name, key in keys.items())
     return Rule(
         id=raw["id"],
@@ -125,7 +149,7 @@ def _condition(
 ) -> dict[str, Any]:
     if "field" in raw:
         return {"field": fill(raw["field"], keys), "in": tuple(raw["in"])}
-    return {"sum": tuple(_terms(raw["sum"], keys, sets)), "gt": raw["gt"]}
+    return {"sum": Terms(_terms(raw["sum"], keys, sets)), "gt": raw["gt"]}
 
 
 def link_computed(
@@ -213,3 +237,16 @@ def _formulatext_of(raw: Mapping[str, Any]) -> str:
         text = kind
     loops = ", ".join(f"{v} in {s}" for v, s in raw.get("for_each", {}).items())
     return f"{text}  (for {loops})" if loops else text
+
+
+Sides = tuple[tuple[Term, ...], tuple[Term, ...]]
+
+
+def target_and_operands(rule: Rule) -> Sides:
+    """A sum's sides: its target on the left, its operands on the right."""
+    return (rule.params["target"],), tuple(rule.params["operands"])
+
+
+def left_and_right(rule: Rule) -> Sides:
+    """The sides of an equation or comparison between two sums."""
+    return tuple(rule.params["left"]), tuple(rule.params["right"])

@@ -1,32 +1,19 @@
 """Live checks: each rule instance with `live` becomes a check cell or a conditional format.
 
-A check cell shows "✓ 平衡", "不平：差 N" or "请核实：…" while the office types; rule kinds are
-compiled by small functions named in a dict, from the Rule objects only.
+Which formula a kind gets is in its spec (`xlcheck.rulekinds`); this module places them.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from xlcheck.cells import column_index, format_cell, parse_cell
-from xlcheck.form.model import Form, Rule, Term
-from xlcheck.xlsxout.formulas import Evaluator, absolute, cell_ref, number_text, sum_expression
-
-BALANCED = "✓ 平衡"
-UNBALANCED = "不平：差 "
-VERIFY = "请核实："
-OK = "✓"
-_OPS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
-    "<": ("<", operator.lt),
-    "<=": ("<=", operator.le),
-    ">": (">", operator.gt),
-    ">=": (">=", operator.ge),
-    "==": ("=", operator.eq),
-    "!=": ("<>", operator.ne),
-}
+from xlcheck.form.model import Form, Rule
+from xlcheck.form.rules import Sides
+from xlcheck.rulekinds import RULE_KINDS
+from xlcheck.xlsxout.formulas import Evaluator
 
 
 class LiveCheckError(ValueError):
@@ -53,15 +40,9 @@ class CellRule:
     rule: str
 
 
-def _sides(rule: Rule) -> tuple[tuple[Term, ...], tuple[Term, ...]]:
-    if rule.kind == "sum":
-        return (rule.params["target"],), tuple(rule.params["operands"])
-    return tuple(rule.params["left"]), tuple(rule.params["right"])
-
-
-def _place(form: Form, rule: Rule) -> tuple[str, str]:
+def _place(form: Form, rule: Rule, sides: Sides) -> tuple[str, str]:
     """(sheet id, cell) of the check: under or beside the first left/target term's cell."""
-    anchor = form.fields[str(_sides(rule)[0][0].key)]
+    anchor = form.fields[str(sides[0][0].key)]
     row, col = parse_cell(anchor.cell)
     assert rule.live is not None
     if "row" in rule.live:
@@ -71,33 +52,6 @@ def _place(form: Form, rule: Rule) -> tuple[str, str]:
     raise LiveCheckError(f"rule {rule.instance}: live needs row, column or cells")
 
 
-def _difference(form: Form, rule: Rule, sheet: str, ev: Evaluator) -> tuple[str, float]:
-    left, right = _sides(rule)
-    text = f"ROUND({sum_expression(form, left, sheet)}-({sum_expression(form, right, sheet)}),6)"
-    return text, round(ev.total(left) - ev.total(right), 6)
-
-
-def _balance(form: Form, rule: Rule, sheet: str, ev: Evaluator) -> tuple[str, str]:
-    diff, value = _difference(form, rule, sheet, ev)
-    formula = f'=IF({diff}=0,"{BALANCED}","{UNBALANCED}"&ABS({diff}))'
-    return formula, BALANCED if value == 0 else UNBALANCED + number_text(abs(value))
-
-
-def _compare(form: Form, rule: Rule, sheet: str, ev: Evaluator) -> tuple[str, str]:
-    diff, value = _difference(form, rule, sheet, ev)
-    symbol, test = _OPS[rule.params["op"]]
-    warning = VERIFY + rule.title.zh.replace('"', '""')
-    formula = f'=IF({diff}{symbol}0,"{OK}","{warning}")'
-    return formula, OK if test(value, 0.0) else VERIFY + rule.title.zh
-
-
-CELL_CHECKS: dict[str, Callable[[Form, Rule, str, Evaluator], tuple[str, str]]] = {
-    "equal_sums": _balance,
-    "sum": _balance,
-    "compare": _compare,
-}
-
-
 def compile_checks(form: Form, cells: Mapping[str, Any]) -> list[CheckCell]:
     """Check cells of every rule with a row/column `live` placement, with cached results."""
     ev = Evaluator(form, cells)
@@ -105,25 +59,14 @@ def compile_checks(form: Form, cells: Mapping[str, Any]) -> list[CheckCell]:
     for rule in form.rules:
         if not rule.live or rule.live.get("cells") or rule.needs_previous:
             continue
-        if rule.kind not in CELL_CHECKS:
+        spec = RULE_KINDS[rule.kind]
+        if spec.live_cell is None or spec.sides is None:
             raise LiveCheckError(f"rule {rule.instance}: no live check for kind {rule.kind}")
-        sheet, cell = _place(form, rule)
-        formula, value = CELL_CHECKS[rule.kind](form, rule, sheet, ev)
-        longest = VERIFY + rule.title.zh if rule.kind == "compare" else UNBALANCED + "000000"
-        found.append(CheckCell(sheet, cell, formula, value, rule.instance, longest))
+        sides = spec.sides(rule)
+        sheet, cell = _place(form, rule, sides)
+        live = spec.live_cell(form, rule, sides, sheet, ev)
+        found.append(CheckCell(sheet, cell, live.formula, live.value, rule.instance, live.longest))
     return found
-
-
-def _condition(form: Form, rule: Rule, sheet: str) -> str:
-    when = rule.params["when"]
-    if "field" in when:
-        field = form.fields[when["field"]]
-        labels = [c.label.zh for c in field.choices if c.value in when["in"]] or list(when["in"])
-        ref = cell_ref(form, field.key, sheet, fixed=True)
-        tests = ",".join(f'{ref}="{label.replace(chr(34), chr(34) * 2)}"' for label in labels)
-        return f"OR({tests})"
-    # Each format covers one cell, so relative references behave as written.
-    return f"({sum_expression(form, when['sum'], sheet)})>{number_text(float(when['gt']))}"
 
 
 def compile_cell_rules(form: Form) -> list[CellRule]:
@@ -132,11 +75,9 @@ def compile_cell_rules(form: Form) -> list[CellRule]:
     for rule in form.rules:
         if not rule.live or not rule.live.get("cells") or rule.needs_previous:
             continue
-        if rule.kind != "zero_when":
+        spec = RULE_KINDS[rule.kind]
+        if spec.live_formats is None:
             raise LiveCheckError(f"rule {rule.instance}: no cell check for kind {rule.kind}")
-        for key in rule.params["fields"]:
-            field = form.fields[key]
-            test = _condition(form, rule, field.sheet)
-            formula = f"=AND({test},{absolute(field.cell)}<>0)"
-            found.append(CellRule(field.sheet, field.cell, formula, rule.instance))
+        for live in spec.live_formats(form, rule):
+            found.append(CellRule(live.sheet, live.cell, live.formula, rule.instance))
     return found
