@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import docx
+import pytest
 from openpyxl import load_workbook
 
 from batch_fixtures import office_values, workbook
@@ -188,3 +189,21 @@ def test_an_implausible_count_is_one_problem_not_a_cascade(form: Form, tmp_path:
         assert run.returncode == 1, run.stderr
         found = {(f["code"], f["cell"]) for f in findings(run)}
         assert found == {("V13", "D4"), ("V13", "J4")}, found
+
+
+def test_convert_with_force_writes_valid_json_and_names_what_it_could_not_hold(
+    form: Form, tmp_path: Path
+) -> None:
+    """JSON has no infinity: a fee read as 1E+400 is written as null and listed in the
+    provenance, never as `Infinity` (which no JSON reader takes) and never as another number."""
+    values = office_values(form, 5)
+    values["proactive.fees_wan_yuan"] = "1" + "0" * 400  # typed into the cell as text
+    path = tmp_path / "fee.xlsx"
+    path.write_bytes(workbook(form, values))
+    run = xlcheck("convert", str(path), "--to", "json", "--force", "--out-dir", str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    text = (tmp_path / "fee.json").read_text(encoding="utf-8")
+    doc = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
+    assert doc["proactive"]["fees_wan_yuan"] is None
+    assert doc["provenance"]["validated"] is False
+    assert doc["provenance"]["not_representable"] == ["/proactive/fees_wan_yuan"]

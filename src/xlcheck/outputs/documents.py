@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from typing import Any
 
 from xlcheck import __version__
@@ -16,8 +17,16 @@ from xlcheck.form.model import Form
 def canonical_document(
     form: Form, result: FileResult, *, unvalidated: bool = False
 ) -> dict[str, Any]:
-    """The document of spec §5 plus a provenance block; same input, byte-identical JSON."""
-    doc = nest(form, result.values)
+    """The document of spec §5 plus a provenance block; same input, byte-identical JSON.
+
+    JSON has no infinity or NaN: such a value (only an unvalidated document can hold one, a
+    typing slip read as 1E+400) is written as null and its pointer listed under
+    provenance.not_representable, rather than as `Infinity`, which no JSON reader takes."""
+    values = dict(result.values)
+    lost = sorted(k for k, v in values.items() if isinstance(v, float) and not math.isfinite(v))
+    for key in lost:
+        values[key] = None
+    doc = nest(form, values)
     provenance: dict[str, Any] = {
         "source_sha256": result.sha256,
         "source_kind": result.kind,
@@ -26,6 +35,7 @@ def canonical_document(
         "form_version": form.form_version,
         "xlcheck_version": __version__,
         "validated": not unvalidated,
+        "not_representable": [key_to_pointer(k) for k in lost] or None,
     }
     doc["provenance"] = {k: v for k, v in provenance.items() if v is not None}
     return doc
