@@ -17,7 +17,7 @@ from typing import Any
 from xlcheck.checks.kinds import KINDS, Number, RuleInput, plain
 from xlcheck.codes import format_value, where
 from xlcheck.findings import Culprit, Finding
-from xlcheck.form.model import Form, Rule, Term, Text
+from xlcheck.form.model import WHOLE_TYPES, Form, Rule, Term, Text
 
 LINEAR_KINDS = frozenset({"sum", "equal_sums"})
 LinearForm = dict[str, int]  # input key -> coefficient in left - right
@@ -90,7 +90,9 @@ def _solve(
         if Decimal(base[instance] or 0) + move * linear.get(key, 0) != 0:
             return None
     suggested = Decimal(repr(current)) + move
-    if suggested < 0 or (form.fields[key].type == "count" and suggested != int(suggested)):
+    field = form.fields[key]
+    low = field.minimum if field.minimum is not None else 0  # a change may go below 0
+    if suggested < low or (field.type in WHOLE_TYPES and suggested != int(suggested)):
         return None
     return plain(suggested)
 
