@@ -142,7 +142,7 @@ def test_template_fill_check_convert(form19: Form, tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     book = openpyxl.load_workbook(template)
-    assert [c.value for c in book[T2][2]] == [
+    assert [c.value for c in book[T2][2]][:4] == [
         "信息内容",
         "本年新制作数量",
         "本年新公开数量",
@@ -345,3 +345,25 @@ def test_a_2019_workbook_resaved_by_libreoffice_checks_valid(form19: Form, tmp_p
     assert result.values["proactive.procurement.amount_wan_yuan"] == 25.1
     sheet = openpyxl.load_workbook(resaved, data_only=True)[T3]
     assert sheet["D28"].value == "✓ 平衡"  # the live check row under the 26-row table
+
+
+def test_word_table_two_of_18_rows_is_kept_on_one_page(form19: Form) -> None:
+    from xlcheck.render.docx_report import write_report
+
+    buffer = io.BytesIO()
+    write_report(form19, nest(form19, values_2019(form19, 7)), buffer)
+    with zipfile.ZipFile(buffer) as package:
+        body = package.read("word/document.xml").decode("utf-8")
+    tables = body.split("<w:tbl>")[1:]
+    table_two = next(t for t in tables if "政府集中采购" in t).split("</w:tbl>")[0]
+    rows = table_two.split("<w:tr>")[1:]
+    assert len(rows) == 18
+    assert all("keepNext" in row for row in rows[:-1])  # every row keeps with the next
+
+
+def test_the_procurement_header_is_the_official_label_and_the_unit_a_workbook_hint(
+    form19: Form,
+) -> None:
+    labels = {lab.range: (lab.text, lab.role) for lab in form19.sheet("t2").labels}
+    assert labels["C17:D17"] == ("采购总金额", "header")
+    assert labels["E18"][1] == "hint" and "万元" in labels["E18"][0]
