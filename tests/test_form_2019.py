@@ -17,11 +17,11 @@ from typing import Any
 import openpyxl
 import pytest
 
-from documents import valid_values
+from documents import PROACTIVE_2019 as PROACTIVE
+from documents import valid_values_2019 as values_2019
 from lo import SOFFICE, recalc_and_resave
 from xlcheck.canonical import nest
 from xlcheck.check import FileResult, check_bytes, check_path
-from xlcheck.checks.derive import recompute
 from xlcheck.checks.schema import build_schema
 from xlcheck.form import Form, load_form
 from xlcheck.normalise import normalise
@@ -30,42 +30,11 @@ from xlcheck.xlsxout import write_template
 NAME = "gov-info-disclosure-2019"
 ROOT = Path(__file__).resolve().parents[1]
 T2, T3, T4 = "二、主动公开", "三、依申请公开", "四、复议诉讼"
-PROACTIVE: dict[str, Any] = {
-    "proactive.regulations.produced": 0,
-    "proactive.regulations.published": 0,
-    "proactive.regulations.public_total": 0,
-    "proactive.normative_documents.produced": 5,
-    "proactive.normative_documents.published": 4,
-    "proactive.normative_documents.public_total": 31,
-    "proactive.licensing.previous_count": 12,
-    "proactive.licensing.change": -2,
-    "proactive.licensing.decisions": 410,
-    "proactive.other_services.previous_count": 3,
-    "proactive.other_services.change": 1,
-    "proactive.other_services.decisions": 7,
-    "proactive.punishment.previous_count": 9,
-    "proactive.punishment.change": 0,
-    "proactive.punishment.decisions": 55,
-    "proactive.enforcement.previous_count": 2,
-    "proactive.enforcement.change": -4,
-    "proactive.enforcement.decisions": 1,
-    "proactive.fees.previous_count": 1,
-    "proactive.fees.change": 0,
-    "proactive.procurement.projects": 3,
-    "proactive.procurement.amount_wan_yuan": 25.1,
-}
 
 
 @pytest.fixture(scope="module")
 def form19() -> Form:
     return load_form(NAME)
-
-
-def values_2019(form: Form, seed: int = 0, **kwargs: Any) -> dict[str, Any]:
-    """A valid 2020 report in the 2019 format: table 三/四 and prose as for 2021, its own table 二."""
-    values = {k: v for k, v in valid_values(form, seed, **kwargs).items() if k in form.fields}
-    values.update(PROACTIVE, year=2020)
-    return recompute(form, values)
 
 
 def workbook(form: Form, values: dict[str, Any]) -> bytes:
