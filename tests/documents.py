@@ -89,3 +89,37 @@ def valid_values(
 
 def valid_document(form: Form, seed: int = 0, **kwargs: Any) -> dict[str, Any]:
     return nest(form, valid_values(form, seed, **kwargs))
+
+
+# A 2019-format report's table 二 (its own keys): signed changes, a procurement amount in 万元.
+PROACTIVE_2019: dict[str, Any] = {
+    "proactive.regulations.produced": 0,
+    "proactive.regulations.published": 0,
+    "proactive.regulations.public_total": 0,
+    "proactive.normative_documents.produced": 5,
+    "proactive.normative_documents.published": 4,
+    "proactive.normative_documents.public_total": 31,
+    "proactive.licensing.previous_count": 12,
+    "proactive.licensing.change": -2,
+    "proactive.licensing.decisions": 410,
+    "proactive.other_services.previous_count": 3,
+    "proactive.other_services.change": 1,
+    "proactive.other_services.decisions": 7,
+    "proactive.punishment.previous_count": 9,
+    "proactive.punishment.change": 0,
+    "proactive.punishment.decisions": 55,
+    "proactive.enforcement.previous_count": 2,
+    "proactive.enforcement.change": -4,
+    "proactive.enforcement.decisions": 1,
+    "proactive.fees.previous_count": 1,
+    "proactive.fees.change": 0,
+    "proactive.procurement.projects": 3,
+    "proactive.procurement.amount_wan_yuan": 25.1,
+}
+
+
+def valid_values_2019(form: Form, seed: int = 0, **kwargs: Any) -> dict[str, Any]:
+    """A valid 2020 report in the 2019 format: table 三/四 and prose as for 2021, its own table 二."""
+    values = {k: v for k, v in valid_values(form, seed, **kwargs).items() if k in form.fields}
+    values.update(PROACTIVE_2019, year=2020)
+    return recompute(form, values)

@@ -3,13 +3,15 @@
 Domain facts: WPS and Excel keep what was typed into a text-formatted cell as text, so '１２'
 (full-width), ' 3 ', '12,345' and '3.0' arrive as strings; a formula-computed float carries noise
 (274.65999999999997). Placeholders such as 无, —, / are never read as 0: they stay text and the
-domain rule R5 reports them.
+domain rule R5 reports them. Published reports write a signed change as 增1 / 减4 and an amount
+with its unit (251000元, 25.1万元): both are read, and the step is recorded.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from xlcheck.form.model import Field
@@ -18,6 +20,11 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
+# 增1 / 增加1 = +1, 减4 / 减少4 = -4 (a change only; a count is never negative).
+_SIGNED_WORD = re.compile(r"^(增加?|减少?)(\d[\d,]*(?:\.\d*)?)$")
+# An amount naming its unit, converted to the form's 万元: (suffix, factor, recorded step).
+_UNITS = (("亿元", Decimal(10000), "unit_yi_yuan"), ("万元", Decimal(1), "unit_wan_yuan"))
+_YUAN = ("元", Decimal("0.0001"), "unit_yuan")
 # Far beyond any plausible count or amount (the forms cap them at 10^9): such a text is read as an
 # approximate float (inf beyond 1.8e308) for the range check to report. int() of it could cost
 # quadratic time and refuses more than 4,300 digits; the float never reaches int() again.
@@ -37,7 +44,7 @@ def normalise(f: Field, raw: Any) -> Normalised:
     if type(raw) is int and f.is_numeric:  # the common case, decided before any other test
         return Normalised(raw)
     if f.is_numeric:
-        return normalise_number(raw, amount=f.type == "amount")
+        return normalise_number(raw, amount=f.type == "amount", signed=f.type == "change")
     if f.type == "year":
         return normalise_year(raw)
     if f.type == "choice":
@@ -47,7 +54,7 @@ def normalise(f: Field, raw: Any) -> Normalised:
     return normalise_text(raw)
 
 
-def normalise_number(raw: Any, *, amount: bool) -> Normalised:
+def normalise_number(raw: Any, *, amount: bool, signed: bool = False) -> Normalised:
     if raw is None or isinstance(raw, bool):
         return Normalised(raw)
     if isinstance(raw, int):
@@ -55,7 +62,7 @@ def normalise_number(raw: Any, *, amount: bool) -> Normalised:
     if isinstance(raw, float):
         return _tidy_float(raw, amount, ())
     if isinstance(raw, str):
-        return _number_from_text(raw, amount)
+        return _number_from_text(raw, amount, signed)
     return Normalised(raw)
 
 
@@ -69,7 +76,7 @@ def _tidy_float(value: float, amount: bool, steps: tuple[str, ...]) -> Normalise
     return Normalised(value, steps)
 
 
-def _number_from_text(raw: str, amount: bool) -> Normalised:
+def _number_from_text(raw: str, amount: bool, signed: bool = False) -> Normalised:
     steps: list[str] = ["text_number"]
     text = unicodedata.normalize("NFKC", raw)
     if text != raw:
@@ -79,6 +86,11 @@ def _number_from_text(raw: str, amount: bool) -> Normalised:
         return Normalised(None, ("blank_text",))
     if squeezed != text:
         steps.append("spaces")
+    if signed:
+        squeezed = _signed_word(squeezed, steps)
+    factor = _unit_factor(squeezed, steps) if amount else None
+    if factor is not None:
+        squeezed = squeezed.removesuffix(_strip_unit(squeezed))
     if _GROUPED.match(squeezed):
         squeezed = squeezed.replace(",", "")
         steps.append("thousands_separator")
@@ -88,9 +100,37 @@ def _number_from_text(raw: str, amount: bool) -> Normalised:
         # Not "text_number": the range error says what matters, without echoing 5,000 digits.
         steps[0] = "overlong_number"
         return Normalised(float(squeezed), tuple(steps))
+    if factor is not None and factor != 1:
+        return _tidy_float(float(Decimal(squeezed) * factor), amount, tuple(steps))
     if "." in squeezed:
         return _tidy_float(float(squeezed), amount, tuple(steps))
     return Normalised(int(squeezed), tuple(steps))
+
+
+def _signed_word(text: str, steps: list[str]) -> str:
+    """增N -> N, 减N -> -N (the sign written as a word), recorded; other text unchanged."""
+    match = _SIGNED_WORD.match(text)
+    if match is None:
+        return text
+    steps.append("signed_change")
+    return ("-" if match.group(1).startswith("减") else "") + match.group(2)
+
+
+def _strip_unit(text: str) -> str:
+    for suffix, _, _ in (*_UNITS, _YUAN):
+        if text.endswith(suffix):
+            return suffix
+    return ""
+
+
+def _unit_factor(text: str, steps: list[str]) -> Decimal | None:
+    """The factor from the unit a text names to 万元 (None when it names none), recorded."""
+    suffix = _strip_unit(text)
+    if not suffix or suffix == text:
+        return None
+    _, factor, step = next(u for u in (*_UNITS, _YUAN) if u[0] == suffix)
+    steps.append(step)
+    return factor
 
 
 def normalise_year(raw: Any) -> Normalised:

@@ -18,7 +18,7 @@ from typing import Any
 from xlcheck.checks.kinds import Number, RuleInput, plain
 from xlcheck.codes import format_value, where
 from xlcheck.findings import Culprit, Finding
-from xlcheck.form.model import Form, Rule, Term, Text
+from xlcheck.form.model import WHOLE_TYPES, Form, Rule, Term, Text
 from xlcheck.rulekinds import BALANCED_KINDS, RULE_KINDS
 
 # The kinds whose rules are equations (left = right): their sides are solved for one cell.
@@ -93,7 +93,9 @@ def _solve(
         if Decimal(base[instance] or 0) + move * linear.get(key, 0) != 0:
             return None
     suggested = Decimal(repr(current)) + move
-    if suggested < 0 or (form.fields[key].type == "count" and suggested != int(suggested)):
+    field = form.fields[key]
+    low = field.minimum if field.minimum is not None else 0  # a change may go below 0
+    if suggested < low or (field.type in WHOLE_TYPES and suggested != int(suggested)):
         return None
     return plain(suggested)
 

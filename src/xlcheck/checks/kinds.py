@@ -214,7 +214,7 @@ def _domain_problem(value: Any, is_amount: bool, bounds: tuple[Any, Any]) -> tup
         return "V02", value
     if isinstance(value, float) and math.isnan(value):  # never from JSON (refused), kept safe
         return "V02", value
-    if value < 0:
+    if value < 0 <= bounds[0]:  # a signed field (a change) has a range below 0 instead
         return "V03", value
     if not bounds[0] <= value <= bounds[1]:  # before the decimals: float(10**400) overflows
         return "V13", value

@@ -57,7 +57,7 @@ def _mark_required(root: dict[str, Any], form: Form) -> None:
 
 
 def field_schema(f: Field) -> dict[str, Any]:
-    if f.type in ("count", "amount", "year"):
+    if f.type in ("count", "change", "amount", "year"):
         kind = "number" if f.type == "amount" else "integer"
         return {"type": kind, **_bounds(f)}
     if f.type == "choice":

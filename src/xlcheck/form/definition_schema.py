@@ -108,6 +108,15 @@ def definition_schema() -> dict[str, Any]:
                     "title_pattern": {"type": "string"},
                 },
             },
+            "detect": {  # what tells this form's published reports apart (importers)
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "$comment": {"type": "string"},
+                    "labels": {"type": "array", "items": {"type": "string"}},
+                    "single_rows": {"type": "array", "items": {"type": "string"}},
+                },
+            },
             "previous_forms": {  # earlier forms accepted as last year's report, and their keys
                 "type": "array",
                 "items": {

@@ -14,14 +14,18 @@ if TYPE_CHECKING:
 
 Lang = Literal["zh", "en"]
 Severity = Literal["error", "warning"]
-FieldType = Literal["count", "amount", "text", "choice", "year", "credit_code"]
+# count: a whole number >= 0; change: a signed whole number (items added or removed this year);
+# amount: a number in the form's unit (万元) with up to 6 decimals.
+FieldType = Literal["count", "change", "amount", "text", "choice", "year", "credit_code"]
 FIELD_TYPES: frozenset[str] = frozenset(get_args(FieldType))
-NUMERIC_TYPES: frozenset[str] = frozenset({"count", "amount"})
+NUMERIC_TYPES: frozenset[str] = frozenset({"count", "change", "amount"})
+WHOLE_TYPES: frozenset[str] = frozenset({"count", "change"})
 Bound = int | float
 # The plausible range of each numeric field type when a form declares none: a value outside it is
 # a typing slip (a 400-digit count, a fee in yuan times 10^300), reported, never summed or printed.
 DEFAULT_RANGES: dict[str, tuple[Bound, Bound]] = {
     "count": (0, 10**9),
+    "change": (-(10**9), 10**9),
     "amount": (0, 10**9),  # 万元
     "year": (2000, 2100),
 }

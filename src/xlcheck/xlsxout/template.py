@@ -30,6 +30,7 @@ from xlcheck.xlsxout.validation import validation_for
 
 INPUT_ROLES = {
     "count": "input",
+    "change": "input",
     "amount": "input",
     "year": "input",
     "text": "input_text",
