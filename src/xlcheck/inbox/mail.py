@@ -61,6 +61,7 @@ def _expand_parsed(message: Message, filename: str, trail: Trail, expand: Expand
         trail.envelope or read_envelope(message),
         trail.zip_depth,
         trail.message_depth + 1,
+        trail.defer_mail,
     )
     count = 0
     forwarded = 0
