@@ -4,7 +4,7 @@ Both commands run interleaved, many times, in this run; the medians and their ra
 (issue 11's target: xlcheck ≤ 0.35× the openpyxl import). `--importtime` also prints the
 cumulative import cost by top-level package of one check process (from `python -X importtime`).
 
-Run: python benchmarks/bench_startup.py [--runs 40] [--importtime]   (package installed)
+Run: python benchmarks/bench_startup.py [--runs 40] [--importtime] [--other-src OLD/src]
 """
 
 from __future__ import annotations
@@ -41,29 +41,34 @@ def filled_workbook(folder: Path) -> Path:
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def wall_ms(command: list[str]) -> float:
+def wall_ms(command: list[str], env: dict[str, str] = ENV) -> float:
     start = time.perf_counter()
-    subprocess.run(command, capture_output=True, check=False, env=ENV)
+    subprocess.run(command, capture_output=True, check=False, env=env)
     return (time.perf_counter() - start) * 1000
 
 
-def compare(path: Path, runs: int) -> None:
+def compare(path: Path, runs: int, other_src: str | None) -> None:
+    check = [sys.executable, "-m", "xlcheck", "check", str(path)]
     commands = {
-        "xlcheck check FILE": [sys.executable, "-m", "xlcheck", "check", str(path)],
-        "python -c 'import openpyxl'": [sys.executable, "-c", "import openpyxl"],
-        "python -c 'pass'": [sys.executable, "-c", "pass"],
+        "xlcheck check FILE": (check, ENV),
+        "python -c 'import openpyxl'": ([sys.executable, "-c", "import openpyxl"], ENV),
+        "python -c 'pass'": ([sys.executable, "-c", "pass"], ENV),
     }
+    if other_src:  # another checkout's src/, e.g. before a change, measured in the same run
+        commands["xlcheck check FILE (other src)"] = (check, {**ENV, "PYTHONPATH": other_src})
     times: dict[str, list[float]] = {name: [] for name in commands}
-    for command in commands.values():  # warm the page cache and the .pyc files
-        wall_ms(command)
+    for command, env in commands.values():  # warm the page cache and the .pyc files
+        wall_ms(command, env)
     for _ in range(runs):
-        for name, command in commands.items():
-            times[name].append(wall_ms(command))
+        for name, (command, env) in commands.items():
+            times[name].append(wall_ms(command, env))
     medians = {name: statistics.median(values) for name, values in times.items()}
     for name, value in medians.items():
         print(f"{name:32s} {value:6.1f} ms (median of {runs}, interleaved)")
-    ratio = medians["xlcheck check FILE"] / medians["python -c 'import openpyxl'"]
-    print(f"ratio xlcheck check / import openpyxl: {ratio:.2f}x")
+    for name in medians:
+        if name.startswith("xlcheck"):
+            ratio = medians[name] / medians["python -c 'import openpyxl'"]
+            print(f"ratio {name} / import openpyxl: {ratio:.2f}x")
 
 
 def import_profile(path: Path) -> None:
@@ -90,10 +95,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--importtime", action="store_true")
+    parser.add_argument("--other-src", help="also time `check` with this src/ on PYTHONPATH")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = filled_workbook(Path(tmp))
-        compare(path, args.runs)
+        compare(path, args.runs, args.other_src)
         if args.importtime:
             import_profile(path)
 
