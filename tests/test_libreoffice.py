@@ -124,3 +124,29 @@ def test_template_prints_to_pdf(tmp_path: Path, form: Form) -> None:
     write_template(form, template)
     pdf = convert(template, "pdf")
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+
+
+def test_error_workbook_written_from_the_base_package_opens_in_libreoffice(
+    tmp_path: Path, form: Form
+) -> None:
+    """The copy (own zip writer, strings added to the base's table, comments and VML added)
+    is a workbook LibreOffice opens and saves again with values, comments and marks intact."""
+    from xlcheck.findings import Finding
+    from xlcheck.form.model import Text
+    from xlcheck.xlsxout import write_error_workbook
+
+    cells = {**VALUES, "contact.person": "_x0041_ 张三", "agency.name": "=1+1"}
+    findings = [
+        Finding("R1", "error", Text("不平，相差 1。", "off by 1"), sheet=T3, cell="D4"),
+        Finding("W1", "warning", Text("请核实。", "check"), sheet="基本信息", cell="B2"),
+    ]
+    source = tmp_path / "错误清单.xlsx"
+    write_error_workbook(form, source, cells=cells, findings=findings, source_name="报表.xlsx")
+    book = openpyxl.load_workbook(recalc_and_resave(source, tmp_path / "resaved.xlsx"))
+    listing = book.worksheets[0]
+    assert listing["G3"].value == "不平，相差 1。" and listing["G4"].value == "请核实。"
+    assert "不平" in book[T3]["D4"].comment.text and "请核实" in book["基本信息"]["B2"].comment.text
+    assert book["基本信息"]["B2"].value == "=1+1" and book["基本信息"]["B2"].data_type == "s"
+    assert book["基本信息"]["B7"].value == "_x0041_ 张三"
+    assert book[T3]["D4"].fill.fgColor.rgb.endswith("FF8B8B")
+    assert book[T3]["D4"].value == 5

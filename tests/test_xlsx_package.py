@@ -362,3 +362,40 @@ def test_streaming_path_matches_whole_part_path(
 
 def test_shared_string_cap(xw_path: Path) -> None:
     expect_code(xw_path, "too_large", Limits(max_shared_strings=2))
+
+
+# --- workbook.xml and its rels parsed once per distinct content ------------------------------
+
+
+def test_repeated_workbook_part_is_parsed_once(xw_path: Path, tmp_path: Path) -> None:
+    """A batch of one template: the second file with the same workbook.xml and rels reuses
+    the first one's sheets and names instead of parsing them again."""
+    from xlcheck.xlsx.workbook import read_workbook_facts
+
+    first = open_package(xw_path)
+    before = read_workbook_facts.cache_info()
+    renamed = fx.rewrite_zip(xw_path, tmp_path / "copy.xlsx", {})
+    second = open_package(renamed)
+    after = read_workbook_facts.cache_info()
+    assert after.hits == before.hits + 1 and after.misses == before.misses
+    assert second.sheets == first.sheets and second.defined_names == first.defined_names
+    second.defined_names.clear()  # a package's own copy: the cache is not shared mutably
+    assert open_package(xw_path).defined_names == first.defined_names
+
+
+def test_other_workbook_part_is_not_served_from_the_cache(xw_path: Path, tmp_path: Path) -> None:
+    workbook = fx.read_member(xw_path, "xl/workbook.xml")
+    name = open_package(xw_path).sheets[0].name
+    other = workbook.replace(f'name="{name}"'.encode(), b'name="Renamed"', 1)
+    path = fx.rewrite_zip(xw_path, tmp_path / "other.xlsx", {"xl/workbook.xml": other})
+    assert open_package(path).sheets[0].name == "Renamed"
+    assert open_package(xw_path).sheets[0].name == name
+
+
+def test_hostile_workbook_part_fails_every_time(xw_path: Path, tmp_path: Path) -> None:
+    workbook = fx.read_member(xw_path, "xl/workbook.xml")
+    head, sep, rest = workbook.partition(b"?>")
+    hostile = head + sep + b'<!DOCTYPE w [<!ENTITY e "x">]>' + rest
+    path = fx.rewrite_zip(xw_path, tmp_path / "wb.xlsx", {"xl/workbook.xml": hostile})
+    expect_code(path, "doctype")
+    expect_code(path, "doctype")

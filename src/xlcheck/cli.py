@@ -34,7 +34,30 @@ def _guard_output(path: Path, force: bool) -> None:
         fail(f"输出文件已存在：{path}（加 --force 覆盖）/ output exists: use --force")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """Commands kept in other modules are imported only when named (or listed by --help), so
+    `xlcheck check` does not pay for the converters', importers' and batch's imports."""
+
+    lazy = {
+        "batch": "xlcheck.cli_batch:batch",
+        "convert": "xlcheck.cli_convert:convert",
+        "fill": "xlcheck.cli_convert:fill",
+        "import": "xlcheck.cli_convert:import_cmd",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            import importlib
+
+            module, _, attr = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xlcheck")
 def cli() -> None:
     """xlcheck：政府信息公开工作年度报告的填报模板、校验与输出。
@@ -161,15 +184,6 @@ def rules(fmt: str, lang: str, form_name: str) -> None:
         )
         click.echo(f"{row['id']:<4} {sev}  {row['title']}：{row['description']}")
         click.echo(f"      {row['formula']}")
-
-
-from xlcheck.cli_batch import batch  # noqa: E402
-from xlcheck.cli_convert import convert, fill, import_cmd  # noqa: E402  (commands split by size)
-
-cli.add_command(convert)
-cli.add_command(fill)
-cli.add_command(import_cmd)
-cli.add_command(batch)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

@@ -23,6 +23,7 @@ from xlcheck.outputs import TEMP_PREFIX, TEMP_SUFFIX, OutputError, write_atomic
 from .aggregate import Aggregate
 from .collect import Spool, collect, make_runner
 from .finish import FAILED, PASSED, STATUSES, SUPERSEDED, UNREADABLE, Plan, run_finish
+from .mailpool import MailPool
 from .offices import read_roster, roster_keys
 from .place import prune_store, remove_stale
 from .state import STORE_DIR, State, cached_result, load_state
@@ -123,7 +124,9 @@ def run_batch(
     state = _open_state(out_dir, _config(form, options)) if options.outputs else None
     lookup = _lookup(state, store, options.force_rerun)
     settings = Settings(store, cast(Lang, options.lang), options.docx, options.timeout)
-    runner = make_runner(options.jobs or os.cpu_count() or 1, options.form_name, settings)
+    workers = options.jobs or os.cpu_count() or 1
+    runner = make_runner(workers, options.form_name, settings)
+    mail = MailPool(max(1, workers // 2), options.timeout)  # parsing costs a third of a check
     plan = Plan(form, out_dir, store, options.drafts, options.lang, roster, state=state)
     plan.roster_keys = roster_keys(roster) if roster is not None else set()
     remember = state.remember if state is not None else None  # only a re-run state needs them
@@ -132,7 +135,15 @@ def run_batch(
             spool = Spool(scratch, Aggregate(form))
             try:
                 reused = collect(
-                    options.inputs, spool, remember, lookup, runner, progress, out_dir, options.lang
+                    options.inputs,
+                    spool,
+                    remember,
+                    lookup,
+                    runner,
+                    progress,
+                    out_dir,
+                    options.lang,
+                    mail,
                 )
                 _write_summaries(plan, spool)
                 ignored = spool.ignored_count()
@@ -144,6 +155,7 @@ def run_batch(
     except (OutputError, OSError, sqlite3.Error) as exc:
         raise BatchError(f"无法写入输出文件夹「{out_dir}」：{exc}") from exc
     finally:
+        mail.close()
         if state is not None:
             state.close()
     report = BatchReport(

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from xlcheck.inbox import Skipped, Submission, gather
+from xlcheck.inbox.walk import gather_deferring_mail
 
 from .aggregate import Aggregate
+from .mailpool import MailPool
 from .pool import Result, chunked, run_pool
 from .worker import Job, Settings, store_key, unreadable_outcome
 
@@ -269,8 +271,12 @@ def collect(
     progress: Callable[[int, int], None] | None,
     out_dir: Path,
     lang: str = "zh",
+    mail: MailPool | None = None,
 ) -> int:
     """Gather, check what is new, and spool every submission; return how many were reused.
+
+    With `mail`, e-mails are parsed by its worker processes instead of this one (same items,
+    same order).
 
     Progress is reported as (done, seen so far): the total is not known before gathering ends.
 
@@ -294,7 +300,12 @@ def collect(
             progress(counter["done"], counter["seen"])
 
     def jobs() -> Iterator[Job]:
-        for seq, item in enumerate(gather(list(inputs))):
+        walked = (
+            gather(list(inputs))
+            if mail is None
+            else mail.expand(gather_deferring_mail(list(inputs)))
+        )
+        for seq, item in enumerate(walked):
             record = envelope(seq, item)
             if _inside(item.path, out_dir):  # our own outputs are never submissions
                 continue

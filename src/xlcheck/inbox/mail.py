@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import errors
@@ -61,6 +62,7 @@ def _expand_parsed(message: Message, filename: str, trail: Trail, expand: Expand
         trail.envelope or read_envelope(message),
         trail.zip_depth,
         trail.message_depth + 1,
+        trail.defer_mail,
     )
     count = 0
     forwarded = 0
@@ -165,8 +167,22 @@ def read_envelope(message: Message) -> Envelope:
     )
 
 
+# A plain ASCII address (dot-atoms of letters, digits, _ + -) is written into a reply header and
+# read back unchanged; only the others pay for the round trip (~0.5 ms, half a message's parse).
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
+
+
 def _reply_address(address: str) -> str | None:
     """The address if a reply header can be written to it and read back the same, else None."""
+    if len(address) <= 254 and _PLAIN_ADDRESS.fullmatch(address):
+        return address
+    return _round_trips(address)
+
+
+def _round_trips(address: str) -> str | None:
+    """The address if it survives being written to a reply header and read back, else None."""
     if not address or len(address) > 254 or clean_text(address) != address:
         return None  # hidden characters in an address would disguise where a reply goes
     local, _at, domain = address.rpartition("@")

@@ -75,6 +75,17 @@ Item = Submission | Skipped
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """An e-mail (an .eml file or one mbox message) whose parse is left to a worker process:
+    `expand_deferred` turns it into the items `gather` would have yielded in its place."""
+
+    origin: str
+    filename: str
+    data: bytes
+    trail: Trail
+
+
+@dataclass(frozen=True)
 class Trail:
     """Where we are while descending into containers: origin prefix, depth and envelope."""
 
@@ -84,6 +95,7 @@ class Trail:
     envelope: Envelope | None = None
     zip_depth: int = 0
     message_depth: int = 0
+    defer_mail: bool = False  # yield e-mails as Deferred instead of parsing them here
 
     def at(self, origin: str) -> Trail:
         """Return the trail moved to a new origin."""

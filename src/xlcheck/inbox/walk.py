@@ -6,7 +6,7 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import BinaryIO
 from xlcheck.regular import NotRegularFile, open_regular, read_capped
 
 from .mail import expand_message, iter_mbox
-from .models import InboxLimits, Item, Trail
+from .models import Deferred, InboxLimits, Item, Trail
 from .names import CANDIDATE_SUFFIXES, content_suffix, is_candidate, is_junk, suffix_of
 from .zips import expand_zip
 
@@ -34,16 +34,38 @@ def gather(inputs: Iterable[Path], limits: InboxLimits = DEFAULT_LIMITS) -> Iter
     and only regular files are read. A link named as an input is followed; links met inside a
     folder are reported, never followed (they could lead out of the folder or loop back).
     """
+    for item in _gather(inputs, limits, defer_mail=False):
+        assert not isinstance(item, Deferred)
+        yield item
+
+
+def gather_deferring_mail(
+    inputs: Iterable[Path], limits: InboxLimits = DEFAULT_LIMITS
+) -> Iterator[Item | Deferred]:
+    """As gather, but each .eml file and mbox message comes as a Deferred, to be expanded by
+    `expand_deferred` in a worker process (a batch's parent then never parses mail)."""
+    return _gather(inputs, limits, defer_mail=True)
+
+
+def expand_deferred(deferred: Deferred) -> list[Item]:
+    """The items gather yields for that message: its attachments, or the reason there are none."""
+    trail = replace(deferred.trail, defer_mail=False)
+    return list(expand_message(deferred.data, deferred.filename, trail, expand_blob))
+
+
+def _gather(
+    inputs: Iterable[Path], limits: InboxLimits, defer_mail: bool
+) -> Iterator[Item | Deferred]:
     for path in inputs:
         root = path.name or os.path.basename(os.path.abspath(path))
-        trail = Trail(path, root, limits)
+        trail = Trail(path, root, limits, defer_mail=defer_mail)
         try:
             mode = path.stat().st_mode
         except OSError as exc:
             yield _missing(trail, path, exc)
             continue
         if stat.S_ISDIR(mode):
-            yield from _walk_dir(path, root, limits)
+            yield from _walk_dir(path, root, trail)
         else:
             yield from _expand_path(path.name, trail, partial(open_regular, path))
 
@@ -65,10 +87,9 @@ class _Level:
     names: Iterator[str]
 
 
-def _walk_dir(folder: Path, origin: str, limits: InboxLimits) -> Iterator[Item]:
+def _walk_dir(folder: Path, origin: str, top: Trail) -> Iterator[Item | Deferred]:
     """Depth first, without recursion; each level is held by a descriptor, so paths deeper than
     PATH_MAX still work, and the depth is capped (a folder 1,000 deep is reported, not walked)."""
-    top = Trail(folder, origin, limits)
     try:
         root = _open_level(folder, None, folder, origin, 0)
         real_root = os.path.realpath(folder)
@@ -83,7 +104,7 @@ def _walk_dir(folder: Path, origin: str, limits: InboxLimits) -> Iterator[Item]:
             if name is None:
                 os.close(stack.pop().fd)
             elif not is_junk(name):
-                inner = yield from _visit(level, name, real_root, limits)
+                inner = yield from _visit(level, name, real_root, top)
                 if inner is not None:
                     stack.append(inner)
     finally:
@@ -107,10 +128,11 @@ def _open_level(
 
 
 def _visit(
-    level: _Level, name: str, real_root: str, limits: InboxLimits
-) -> Generator[Item, None, _Level | None]:
+    level: _Level, name: str, real_root: str, top: Trail
+) -> Generator[Item | Deferred, None, _Level | None]:
     """Yield what one folder entry holds; return the folder to descend into, if it is one."""
-    trail = Trail(level.path / name, f"{level.origin}/{name}", limits)
+    trail = replace(top, path=level.path / name, origin=f"{level.origin}/{name}")
+    limits = top.limits
     try:
         mode = os.stat(name, dir_fd=level.fd, follow_symlinks=False).st_mode
     except OSError as exc:
@@ -159,7 +181,7 @@ def _link_skip(trail: Trail, name: str, exc: OSError) -> Item:
     return trail.skipped(name, "unreadable_file", f"broken link: {exc.strerror or exc}")
 
 
-def _expand_path(name: str, trail: Trail, opener: Opener) -> Iterator[Item]:
+def _expand_path(name: str, trail: Trail, opener: Opener) -> Iterator[Item | Deferred]:
     """Expand one file on disk; zip and mbox files are streamed, others read with a cap."""
     suffix = suffix_of(name)
     if not (is_candidate(name) or suffix in _CONTAINERS):
@@ -188,7 +210,7 @@ def _unopenable(trail: Trail, name: str, exc: OSError) -> Item:
     return trail.skipped(name, "unreadable_file", f"cannot read: {exc.strerror or exc}")
 
 
-def _expand_small_file(stream: BinaryIO, name: str, trail: Trail) -> Iterator[Item]:
+def _expand_small_file(stream: BinaryIO, name: str, trail: Trail) -> Iterator[Item | Deferred]:
     limits = trail.limits
     cap = limits.max_message_bytes if suffix_of(name) == ".eml" else limits.max_file_bytes
     try:
@@ -201,15 +223,20 @@ def _expand_small_file(stream: BinaryIO, name: str, trail: Trail) -> Iterator[It
     if data is None:
         yield trail.skipped(name, "too_large", f"more than {cap} bytes")
         return
+    if trail.defer_mail and suffix_of(name) == ".eml":
+        yield Deferred(trail.origin, name, data, trail)
+        return
     yield from expand_blob(name, data, datetime.fromtimestamp(info.st_mtime, UTC), trail)
 
 
-def _expand_mbox(stream: BinaryIO, name: str, trail: Trail) -> Iterator[Item]:
+def _expand_mbox(stream: BinaryIO, name: str, trail: Trail) -> Iterator[Item | Deferred]:
     try:
         for number, data in iter_mbox(stream, trail.limits.max_message_bytes):
             here = trail.at(f"{trail.origin}#{number}")
             if data is None:
                 yield here.skipped(name, "too_large", "mbox message above the size limit")
+            elif trail.defer_mail:
+                yield Deferred(here.origin, name, data, here)
             else:
                 yield from expand_message(data, name, here, expand_blob)
     except (OSError, ValueError) as exc:

@@ -28,13 +28,11 @@ from xlcheck.xlsx.workbook import (
     DefinedName,
     Relationship,
     SheetInfo,
-    is_structure_locked,
-    parse_defined_names,
     parse_rels,
-    parse_sheets,
     rels_part,
+    workbook_facts,
 )
-from xlcheck.xlsx.xmlsafe import local_name, parse_xml
+from xlcheck.xlsx.xmlsafe import parse_xml
 
 _DEFAULT_WORKBOOK = "xl/workbook.xml"
 # Parts up to this declared size are parsed whole (fastest); larger ones are streamed.
@@ -165,12 +163,12 @@ def _read_package(parts: _Parts, deadline: Deadline) -> XlsxPackage:
     _reject_non_xlsx_zip(parts)
     package_rels = parts.rels("")
     workbook_part = _office_document(package_rels, parts)
-    root = parts.xml(workbook_part)
-    if root is None or local_name(root.tag) != "workbook":
+    workbook_xml = parts.read(workbook_part)
+    if workbook_xml is None:
         raise PackageError("not_xlsx", f"{workbook_part} is not a SpreadsheetML workbook")
     deadline.check()
-    rels = parts.rels(workbook_part)
-    sheets = parse_sheets(root, rels)
+    facts = workbook_facts(workbook_part, workbook_xml, parts.read(rels_part(workbook_part)))
+    rels, sheets = facts.rels, facts.sheets
     _check_sheet_parts(sheets, parts)
     links = _external_links(rels, parts)
     sst = next((rel.target for rel in rels.values() if rel.is_a("sharedStrings")), None)
@@ -179,8 +177,8 @@ def _read_package(parts: _Parts, deadline: Deadline) -> XlsxPackage:
     deadline.check()
     return XlsxPackage(
         sheets=sheets,
-        defined_names=parse_defined_names(root, sheets),
-        workbook_protected=is_structure_locked(root),
+        defined_names=facts.defined_names,
+        workbook_protected=facts.protected,
         has_vba=any(_is_vba(name) for name in parts.by_folded),
         external_links=sorted(links),
         external_link_targets=links,

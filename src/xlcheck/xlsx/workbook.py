@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from xlcheck.xlsx.errors import PackageError
 from xlcheck.xlsx.refs import parse_name_target
-from xlcheck.xlsx.xmlsafe import children, find_attr, first_child
+from xlcheck.xlsx.xmlsafe import children, find_attr, first_child, local_name, parse_xml
 
 SHEET_STATES = ("visible", "hidden", "veryHidden")
 
@@ -118,3 +120,44 @@ def parse_defined_names(root: ET.Element, sheets: list[SheetInfo]) -> dict[str, 
 def is_structure_locked(root: ET.Element) -> bool:
     element = first_child(root, "workbookProtection")
     return element is not None and element.get("lockStructure") in ("1", "true")
+
+
+class WorkbookFacts(NamedTuple):
+    """What workbook.xml and its rels say; shared by every package with the same two parts."""
+
+    rels: dict[str, Relationship]
+    sheets: list[SheetInfo]
+    defined_names: dict[str, DefinedName]
+    protected: bool
+
+
+# Parts up to this size are remembered: a template's workbook.xml is a few KB (its names), and a
+# batch of one template repeats it in every file; huge hostile ones are parsed but not kept.
+CACHED_PART_BYTES = 256 * 1024
+
+
+def workbook_facts(part: str, workbook_xml: bytes, rels_xml: bytes | None) -> WorkbookFacts:
+    """The workbook part's facts, parsed once per distinct content; each caller gets its own
+    dicts and list (the cached ones are never handed out)."""
+    if len(workbook_xml) + len(rels_xml or b"") > CACHED_PART_BYTES:
+        facts = _parse_workbook_facts(part, workbook_xml, rels_xml)
+    else:
+        facts = read_workbook_facts(part, workbook_xml, rels_xml)
+    return WorkbookFacts(
+        dict(facts.rels), list(facts.sheets), dict(facts.defined_names), facts.protected
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def read_workbook_facts(part: str, workbook_xml: bytes, rels_xml: bytes | None) -> WorkbookFacts:
+    """Bounded cache keyed by the parts' bytes (errors are raised again, never cached)."""
+    return _parse_workbook_facts(part, workbook_xml, rels_xml)
+
+
+def _parse_workbook_facts(part: str, workbook_xml: bytes, rels_xml: bytes | None) -> WorkbookFacts:
+    root = parse_xml(workbook_xml, part)
+    if local_name(root.tag) != "workbook":
+        raise PackageError("not_xlsx", f"{part} is not a SpreadsheetML workbook")
+    rels = {} if rels_xml is None else parse_rels(parse_xml(rels_xml, rels_part(part)), part)
+    sheets = parse_sheets(root, rels)
+    return WorkbookFacts(rels, sheets, parse_defined_names(root, sheets), is_structure_locked(root))

@@ -47,18 +47,39 @@ def write_error_workbook(
     source_name: str,
     lang: str = "zh",
 ) -> None:
-    """Write the error workbook for one submission; `cells` are the values as the office typed them."""
+    """Write the error workbook for one submission; `cells` are the values as the office typed them.
+
+    The form's package is built once per process (errorbook.py); each call writes only the
+    parts that change. `rebuild_error_workbook` is the full rebuild it must look the same as.
+    """
+    from xlcheck.xlsxout.errorbook import write_from_base
+
+    write_from_base(form, dest, cells=cells, findings=findings, source_name=source_name, lang=lang)
+
+
+def rebuild_error_workbook(
+    form: Form,
+    dest: Path | BinaryIO,
+    *,
+    cells: Mapping[str, Any],
+    findings: Sequence[Finding],
+    source_name: str,
+    lang: str = "zh",
+) -> Built:
+    """The error workbook rebuilt with xlsxwriter from the form (the reference, and the base)."""
     words = _WORDS["en" if lang == "en" else "zh"]
     workbook = open_workbook(dest)
     listing = workbook.add_worksheet(str(words["sheet"]))
-    built = build_workbook(form, workbook, cells, marks=_marks(findings))
+    built = build_workbook(form, workbook, cells, marks=marks_of(findings))
     _annotate(built, findings, lang)
     _write_listing(listing, built, findings, source_name, words, lang)
     listing.activate()
+    built.styles.register_all()  # every role and mark in styles.xml, for the copies to use
     workbook.close()
+    return built
 
 
-def _marks(findings: Sequence[Finding]) -> dict[tuple[str, str], str]:
+def marks_of(findings: Sequence[Finding]) -> dict[tuple[str, str], str]:
     """(sheet, cell) -> error when any finding there is an error, else warning."""
     marks: dict[tuple[str, str], str] = {}
     for finding in findings:
@@ -79,19 +100,19 @@ def _annotate(built: Built, findings: Sequence[Finding], lang: str) -> None:
         if (sheet, cell) not in built.written:
             mark = "error" if any(f.is_error for f in group) else "warning"
             worksheet.write_blank(cell, None, built.styles.get("row", mark))
-        text = "\n".join(_note_line(f, lang) for f in group)
-        lines = sum(1 + len(f.text(_lang(lang))) // 30 for f in group)
+        text = "\n".join(note_line(f, lang) for f in group)
+        lines = sum(1 + len(f.text(lang_of(lang))) // 30 for f in group)
         options = {"author": "xlcheck", "x_scale": 2.5, "y_scale": min(1.0 + 0.5 * lines, 8.0)}
         worksheet.write_comment(cell, neutralise(text), options)
 
 
-def _lang(lang: str) -> Any:
+def lang_of(lang: str) -> Any:
     return "en" if lang == "en" else "zh"
 
 
-def _note_line(finding: Finding, lang: str) -> str:
-    word = _WORDS[_lang(lang)]["error" if finding.is_error else "warning"]
-    return f"【{word}】{finding.text(_lang(lang))}"
+def note_line(finding: Finding, lang: str) -> str:
+    word = _WORDS[lang_of(lang)]["error" if finding.is_error else "warning"]
+    return f"【{word}】{finding.text(lang_of(lang))}"
 
 
 def _write_listing(
@@ -124,7 +145,7 @@ def _write_listing(
 def _write_finding(
     worksheet: Any, built: Built, row: int, index: int, finding: Finding, lang: str
 ) -> None:
-    lg = _lang(lang)
+    lg = lang_of(lang)
     styles = built.styles
     mark = "error" if finding.is_error else "warning"
     worksheet.write_number(row, 0, index, styles.get("list_cell"))
@@ -143,10 +164,10 @@ def _write_finding(
     else:
         worksheet.write_string(row, 5, neutralise(finding.cell or ""), styles.get("list_cell"))
     worksheet.write_string(row, 6, neutralise(finding.text(lg)), styles.get("list_cell"))
-    worksheet.set_row(row, _row_height((*texts, finding.text(lg))))
+    worksheet.set_row(row, row_height((*texts, finding.text(lg))))
 
 
-def _row_height(texts: Sequence[str]) -> float:
+def row_height(texts: Sequence[str]) -> float:
     """Spreadsheets do not grow rows for wrapped text written by a library: size them here.
 
     A CJK character takes about two width units, so a column of width w holds about w / 2 of them.

@@ -71,6 +71,18 @@ class Styles:
             self._cache[key] = self._workbook.add_format(props)
         return self._cache[key]
 
+    def register_all(self) -> None:
+        """Put every role × mark × quote format into styles.xml, used or not, so that a copy of
+        the package can restyle any cell (xlsxwriter writes only formats given an index)."""
+        for role in ROLES:
+            for mark in (None, *MARKS):
+                for quote in (False, True):
+                    self.get(role, mark, quote)._get_xf_index()
+
+    def xf_indices(self) -> dict[tuple[str, str | None, bool], int]:
+        """(role, mark, quote) -> index in styles.xml (formats equal to an earlier one share it)."""
+        return {key: fmt._get_xf_index() for key, fmt in self._cache.items()}
+
     def conditional(self, props: dict[str, Any]) -> Any:
         """A differential format for conditional formatting (fill and font only)."""
         return self._workbook.add_format(props)
