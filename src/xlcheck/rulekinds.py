@@ -14,19 +14,35 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from xlcheck.checks import kinds
 from xlcheck.checks.kinds import RuleInput, Violation
 from xlcheck.form.model import Form, Rule
 from xlcheck.form.params import Param
 from xlcheck.form.rules import Sides, left_and_right, target_and_operands
-from xlcheck.xlsxout import liveformulas
-from xlcheck.xlsxout.formulas import Evaluator
+
+if TYPE_CHECKING:
+    from xlcheck.xlsxout import liveformulas
+    from xlcheck.xlsxout.formulas import Evaluator
 
 CheckFn = Callable[[Rule, RuleInput], Iterator[Violation]]
 SidesFn = Callable[[Rule], Sides]
-LiveCellFn = Callable[[Form, Rule, Sides, str, Evaluator], liveformulas.LiveCell]
-LiveFormatsFn = Callable[[Form, Rule], Iterator[liveformulas.LiveFormat]]
+LiveCellFn = Callable[[Form, Rule, Sides, str, "Evaluator"], "liveformulas.LiveCell"]
+LiveFormatsFn = Callable[[Form, Rule], Iterator["liveformulas.LiveFormat"]]
+
+
+def _live(name: str) -> Any:
+    """A live-check function of xlsxout, imported when a template is written, not when a form
+    loads: `xlcheck check` never writes formulas and should not import the writers."""
+
+    def call(*args: Any) -> Any:
+        from xlcheck.xlsxout import liveformulas
+
+        return getattr(liveformulas, name)(*args)
+
+    call.__name__ = name
+    return call
 
 
 @dataclass(frozen=True)
@@ -50,7 +66,7 @@ _SPECS = (
         kinds.check_sum,
         sides=target_and_operands,
         balanced=True,
-        live_cell=liveformulas.balance_cell,
+        live_cell=_live("balance_cell"),
     ),
     RuleKindSpec(
         "equal_sums",
@@ -58,21 +74,21 @@ _SPECS = (
         kinds.check_equal_sums,
         sides=left_and_right,
         balanced=True,
-        live_cell=liveformulas.balance_cell,
+        live_cell=_live("balance_cell"),
     ),
     RuleKindSpec(
         "compare",
         (*_TERMS, Param("op", "op")),
         kinds.check_compare,
         sides=left_and_right,
-        live_cell=liveformulas.compare_cell,
+        live_cell=_live("compare_cell"),
     ),
     RuleKindSpec("domain", (Param("fields", "fields"),), kinds.check_domain),
     RuleKindSpec(
         "zero_when",
         (Param("fields", "fields"), Param("when", "condition")),
         kinds.check_zero_when,
-        live_formats=liveformulas.nonzero_formats,
+        live_formats=_live("nonzero_formats"),
     ),
     RuleKindSpec(
         "text_mentions",

@@ -8,6 +8,7 @@ The result must look like `rebuild_error_workbook`'s, cell for cell (tests compa
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -98,13 +99,10 @@ def write_from_base(
         write_zip(list(parts.values()), dest)
 
 
+@functools.lru_cache(maxsize=16)
 def base_package(form: Form, lang: str) -> Base:
-    """Built once per form and language in this process (the form's memo holds it)."""
-    key = f"error_workbook_base_{lang}"
-    if key not in form.memo:
-        form.memo[key] = _build_base(form, lang)
-    base: Base = form.memo[key]
-    return base
+    """Built once per form and language in this process (a Form hashes by identity)."""
+    return _build_base(form, lang)
 
 
 def _build_base(form: Form, lang: str) -> Base:
