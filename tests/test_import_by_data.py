@@ -42,8 +42,13 @@ MINI_HTML = (
 )
 
 
+ENDINGS = {
+    "name_endings": [{"ending": "总公司", "kind": "big"}, {"ending": "分部", "kind": "small"}]
+}
+
+
 def test_mini_text_report_imports_by_its_declaration() -> None:
-    form = load_form(str(MINI))
+    form = build_checked(mini_with(ENDINGS), "mini.json")
     result = import_report(MINI_TEXT.encode(), "mini.txt", form)
     values = flatten(form, result.doc)
     assert values["org.name"] == "星辰总公司"
@@ -57,7 +62,7 @@ def test_mini_text_report_imports_by_its_declaration() -> None:
 
 
 def test_mini_html_report_imports_by_its_declaration() -> None:
-    form = load_form(str(MINI))
+    form = build_checked(mini_with(ENDINGS), "mini.json")
     result = import_report(MINI_HTML.encode(), "mini.html", form)
     values = flatten(form, result.doc)
     assert values["org.kind"] == "small"
@@ -126,8 +131,7 @@ def test_table_two_of_the_2019_format_imports_by_data() -> None:
 
 def mini_with(change: dict[str, Any]) -> dict[str, Any]:
     data = json.loads(MINI.read_text("utf-8"))
-    data = copy.deepcopy(data)
-    data["import"].update(change)
+    data["import"].update(copy.deepcopy(change))
     return data
 
 
@@ -144,7 +148,11 @@ def mini_with(change: dict[str, Any]) -> dict[str, Any]:
             "import.tables[0].total_beside",
         ),
         (
-            {"tables": [{"sheet": "grid", "foreign_columns": [{"labels": ["x"], "replace": ["y"]}]}]},
+            {
+                "tables": [
+                    {"sheet": "grid", "foreign_columns": [{"labels": ["x"], "replace": ["y"]}]}
+                ]
+            },
             "import.tables[0].foreign_columns[0]",
         ),
         ({"name_endings": [{"ending": "局", "kind": "huge"}]}, "import.name_endings[0]"),
