@@ -18,10 +18,8 @@ from xlcheck.form import Form
 from xlcheck.form.model import FieldType
 
 PACKAGE = Path(__file__).parents[1] / "src" / "xlcheck"
-# Folders of src/xlcheck whose code may name a form's facts. `form/` reads the definitions;
-# `importers/` still holds the 2021 labels of published reports until they move into the form
-# (remove it from this list when they have).
-EXEMPT = ("form", "importers")
+# Folders of src/xlcheck whose code may name a form's facts: `form/` reads the definitions.
+EXEMPT = ("form",)
 # Words that are engine vocabulary as well as a key or sheet id of the 2021 form: field types
 # (year), kinds of section content (overview). Code may say them; they do not name the form's fields.
 VOCABULARY = frozenset(typing.get_args(FieldType)) | {"overview", "table", "text"}
@@ -65,7 +63,20 @@ def form_facts(form: Form) -> tuple[set[str], set[str], set[str]]:
     labels |= {item.label.zh for items in form.sets.values() for item in items}
     labels |= {s.heading for s in form.sections}
     labels |= set(raw["rules"][-1].get("labels", ())) | set(form.legacy_labels)
+    labels |= published_texts(form)
     return keys, sheets, {t.strip() for t in labels if t.strip()}
+
+
+def published_texts(form: Form) -> set[str]:
+    """The texts of the form's `import` block: extra table labels, other spellings, topic names,
+    office-name endings."""
+    published = form.published
+    texts = {e.ending for e in published.name_endings}
+    texts |= {n for names in published.topics.values() for n in names}
+    for table in published.tables:
+        texts |= set(table.labels) | {a for spellings in table.aliases.values() for a in spellings}
+        texts |= {t for f in table.foreign_columns for t in (*f.labels, *f.replace)}
+    return texts
 
 
 def code_files() -> Iterator[Path]:

@@ -472,16 +472,16 @@ DETAILS: dict[str, Text] = {
         "Section “{section}” says only “{text}”; it usually states whether information processing fees were charged.",
     ),
     "table_split": Text(
-        "表二被分成 {parts} 段（第二段从{place}开始），应为一个完整表格。",
-        "Table 2 is split into {parts} parts (the second starts at {place}); it should be one table.",
+        "{table}被分成 {parts} 段（第二段从{place}开始），应为一个完整表格。",
+        "{table} is split into {parts} parts (the second starts at {place}); it should be one table.",
     ),
     "total_beside_applicants": Text(
-        "表三表头（{place}）把「{total}」放在「{group}」旁边，应在其下方（与各类申请人并列）。",
-        "Table 3 header ({place}) puts “{total}” beside “{group}” instead of under it.",
+        "{table}表头（{place}）把「{total}」放在「{group}」旁边，应在其下方（与各类申请人并列）。",
+        "{table} header ({place}) puts “{total}” beside “{group}” instead of under it.",
     ),
     "half_width_brackets": Text(
-        "表三标签使用了半角括号（如「(一)」，{place}），应为全角「（一）」。",
-        "Table 3 labels use half-width brackets such as “(一)” ({place}); write “（一）”.",
+        "{table}标签使用了半角括号（如「(一)」，{place}），应为全角「（一）」。",
+        "{table} labels use half-width brackets such as “(一)” ({place}); write “（一）”.",
     ),
     "shifted_left": Text(
         "{place}「{row}」一行的数字比同类行左移了 {columns} 列，已按标签读取。",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from xlcheck.form.model import FIELD_TYPES
+from xlcheck.form.model import FIELD_TYPES, TABLE_CHECKS
 from xlcheck.form.params import COMMON_KEYS, COMPARE_OPS, OPTIONAL_KEYS, ParamType
 from xlcheck.form.parts import FormError
 
@@ -147,6 +147,7 @@ def definition_schema() -> dict[str, Any]:
                     },
                 },
             },
+            "import": {"$ref": "#/$defs/import"},  # how a published report reads back
             "sets": {
                 "type": "object",
                 "additionalProperties": {"type": "array", "items": {"$ref": "#/$defs/set_item"}},
@@ -224,7 +225,65 @@ _AXIS = {
     },
     "additionalProperties": False,
 }
+_LABELS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_COMMENT = {"$comment": {"type": "string"}}
+_IMPORT_TABLE = {
+    "type": "object",
+    "required": ["sheet"],
+    "additionalProperties": False,
+    "properties": {
+        **_COMMENT,
+        "sheet": {"type": "string"},
+        "read": {"enum": ["rows", "one_row"]},
+        "labels": _LABELS,
+        "aliases": {"type": "object", "additionalProperties": _LABELS},
+        "checks": {"type": "array", "items": {"enum": sorted(TABLE_CHECKS)}},
+        "foreign_columns": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["labels", "replace"],
+                "additionalProperties": False,
+                "properties": {"labels": _LABELS, "replace": _LABELS, "source": {"type": "string"}},
+            },
+        },
+        "total_beside": {
+            "type": "object",
+            "required": ["total", "group"],
+            "additionalProperties": False,
+            "properties": {"total": {"type": "string"}, "group": {"type": "string"}},
+        },
+    },
+}
+_IMPORT = {  # checked in detail by the loader (form/published.py)
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        **_COMMENT,
+        "tables": {"type": "array", "items": _IMPORT_TABLE},
+        "topics": {"type": "object", "additionalProperties": _LABELS},
+        "name_endings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["ending"],
+                "properties": {"ending": {"type": "string", "minLength": 1}},
+                "additionalProperties": {"type": "string"},
+            },
+        },
+        "audit": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                **_COMMENT,
+                "printed_totals": _LABELS,
+                "fee_statement": {"type": "string"},
+            },
+        },
+    },
+}
 _DEFS: dict[str, Any] = {
+    "import": _IMPORT,
     "text": {
         "type": "object",
         "required": ["zh"],

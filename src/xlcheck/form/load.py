@@ -17,6 +17,7 @@ from xlcheck.form.layout import build_sheets, type_ranges
 from xlcheck.form.model import Form, Section
 from xlcheck.form.params import COMPARE_OPS
 from xlcheck.form.parts import FormError, set_item, text_of
+from xlcheck.form.published import build_published
 from xlcheck.form.roles import build_previous_forms, build_roles
 from xlcheck.form.rules import (
     check_references,
@@ -93,6 +94,9 @@ def build_form(data: Mapping[str, Any], *, source: str | None = None) -> Form:
     legacy: list[str] = next(
         (r.get("labels", []) for r in data.get("rules", []) if r["kind"] == "legacy_labels"), []
     )
+    roles = build_roles(
+        data.get("roles", {}), fields, rules, sections, sheets, text_of(data["document_title"]).zh
+    )
     return Form(
         id=data["id"],
         form_version=str(data["form_version"]),
@@ -109,14 +113,7 @@ def build_form(data: Mapping[str, Any], *, source: str | None = None) -> Form:
         rules=rules,
         declarations=tuple(declaration(r) for r in data.get("rules", [])),
         legacy_labels=tuple(legacy),
-        roles=build_roles(
-            data.get("roles", {}),
-            fields,
-            rules,
-            sections,
-            sheets,
-            text_of(data["document_title"]).zh,
-        ),
+        roles=roles,
         previous_forms=build_previous_forms(
             data.get("previous_forms", []),
             (data["id"], str(data["form_version"])),
@@ -124,6 +121,7 @@ def build_form(data: Mapping[str, Any], *, source: str | None = None) -> Form:
             fields,
             rules,
         ),
+        published=build_published(data.get("import", {}), sheets, fields, rules, sections, roles),
         source=source,
     )
 

@@ -235,6 +235,71 @@ class PreviousForm:
     keys: tuple[tuple[str, str], ...]  # (key in the earlier form, key of this form)
 
 
+ReadKind = Literal["rows", "one_row"]
+TableCheck = Literal["table_split", "half_width_brackets", "shifted_left"]
+TABLE_CHECKS: frozenset[str] = frozenset(get_args(TableCheck))
+
+
+@dataclass(frozen=True)
+class ForeignColumns:
+    """Column headings of another layout: when a table shows any of `labels`, the rows of the
+    columns they stand for (`replace`, this form's column labels) hold other numbers and are not
+    read; each of their fields gets A06 with `source` as the text seen."""
+
+    labels: tuple[str, ...]
+    replace: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class TotalBeside:
+    """A header defect: the `total` label printed beside the `group` label instead of under it."""
+
+    total: str
+    group: str
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """How one sheet of the form appears as a table of a published report (spec: `import.tables`).
+
+    `rows`: each data row is found by its row label; `one_row`: a single row of values whose
+    column order is read from the header (the sheet's header labels over each field's column).
+    """
+
+    sheet: str
+    read: ReadKind = "rows"
+    labels: tuple[str, ...] = ()  # further texts that mark a block as part of this table
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # label -> other spellings
+    checks: tuple[TableCheck, ...] = ()
+    foreign_columns: tuple[ForeignColumns, ...] = ()
+    total_beside: TotalBeside | None = None
+
+
+@dataclass(frozen=True)
+class NameEnding:
+    """An office name ending and the values it implies, by role (kind, tier)."""
+
+    ending: str
+    values: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Published:
+    """How the form's published report reads back (spec: the form's `import` block)."""
+
+    tables: tuple[PublishedTable, ...] = ()
+    topics: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> other topic names
+    name_endings: tuple[NameEnding, ...] = ()
+    printed_totals: tuple[str, ...] = ()  # ids of sum rules whose totals a report prints
+    fee_statement: str | None = None  # the text field that must not just say 无
+
+    @property
+    def inferred_roles(self) -> tuple[str, ...]:
+        """The roles the name endings fill, in the order they are first declared."""
+        return tuple(dict.fromkeys(role for e in self.name_endings for role, _ in e.values))
+
+
 # eq=False: a loaded form is one object, compared and hashed by identity, so that per-form
 # caches (functools.lru_cache in checks/) can key on it.
 @dataclass(frozen=True, eq=False)
@@ -256,6 +321,7 @@ class Form:
     legacy_labels: tuple[str, ...] = ()
     roles: Roles = Roles()
     previous_forms: tuple[PreviousForm, ...] = ()
+    published: Published = Published()
     source: str | None = field(
         default=None, compare=False
     )  # the definition file, when loaded from one

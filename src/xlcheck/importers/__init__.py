@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ from xlcheck.canonical import nest
 from xlcheck.codes import detail, make_finding, size_mb
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Text
-from xlcheck.importers.audit import agency_kind, other_matters_empty, printed_totals
+from xlcheck.importers.audit import infer_from_name, printed_totals, says_nothing
 from xlcheck.importers.model import Cell, ImportResult, Item, Page, Para, Reading, Row, Unreadable
 from xlcheck.importers.prose import (
     Layout,
@@ -24,6 +25,7 @@ from xlcheck.importers.sniff import read_page
 
 __all__ = ["ImportResult", "Reading", "import_report"]
 MAX_BYTES = 20 * 1024 * 1024
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 def import_report(source: Path | bytes, filename: str, form: Form) -> ImportResult:
@@ -57,11 +59,13 @@ def too_large(filename: str, size: int) -> Finding:
 def import_page(page: Page, form: Form) -> ImportResult:
     layout = split_sections(form, page.items)
     findings: list[Finding] = audit_headings(form, layout)
-    flat, readings = read_agency(form, layout, findings)
-    overview = read_overview(form, layout.sections.get(0, []))
-    flat.update({k: v for k, v in overview.texts.items() if v})
-    findings += overview.findings
-    readings += overview.readings
+    flat, readings = read_identity(form, layout, findings)
+    overview = next((i for i, s in enumerate(form.sections) if s.content == "overview"), None)
+    if overview is not None:
+        prose = read_overview(form, form.sections[overview], layout.sections.get(overview, []))
+        flat.update({k: v for k, v in prose.texts.items() if v})
+        findings += prose.findings
+        readings += prose.readings
     flat.update(read_texts(form, layout))
     tables = read_tables(form, table_rows(form, layout))
     flat.update(tables.values)
@@ -69,32 +73,57 @@ def import_page(page: Page, form: Form) -> ImportResult:
     readings += tables.readings
     places = {r.key: r.place for r in readings}
     findings += printed_totals(form, flat, places)
-    other = next((i for i, s in enumerate(form.sections) if s.field == "other_matters"), 5)
-    findings += other_matters_empty(flat.get("other_matters"), heading_place(layout, other))
+    findings += fee_statement(form, layout, flat)
     return ImportResult(nest(form, flat), findings, readings, tables.labels)
 
 
-def read_agency(
+def fee_statement(form: Form, layout: Layout, flat: dict[str, Any]) -> list[Finding]:
+    key = form.published.fee_statement
+    for index, section in enumerate(form.sections):
+        if key is not None and section.field == key:
+            return says_nothing(flat.get(key), section, heading_place(layout, index))
+    return []
+
+
+def read_identity(
     form: Form, layout: Layout, findings: list[Finding]
 ) -> tuple[dict[str, Any], list[Reading]]:
-    title = read_title(layout.front or [i for items in layout.sections.values() for i in items])
+    """The roles the document title names (office name, year), then what the name tells."""
+    items = layout.front or [i for items in layout.sections.values() for i in items]
+    title = read_title(form, items)
     if title is None:
-        for key in ("agency.name", "year"):
+        for role in re.compile(form.roles.title_pattern).groupindex:
             findings.append(
                 make_finding(
                     "A06",
                     form=form,
-                    key=key,
+                    key=form.roles.field_of(role),
                     raw="",
                     place=Text("标题", "title"),
                     values={"place": "title", "raw": ""},
                 )
             )
         return {}, []
-    name, year, place = title
-    kind, readings = agency_kind(name, place)
-    readings = [Reading("agency.name", name, place), Reading("year", str(year), place), *readings]
-    return {"agency.name": name, "year": year, **kind}, readings
+    found, place = title
+    values: dict[str, Any] = {}
+    readings = []
+    for role, text in found.items():
+        key = form.roles.field_of(role)
+        if key is not None:
+            values[key] = title_value(form, key, text)
+            readings.append(Reading(key, text, place))
+    if "name" in found:
+        told, notes = infer_from_name(form, found["name"], place)
+        values.update(told)
+        readings += notes
+    return values, readings
+
+
+def title_value(form: Form, key: str, text: str) -> Any:
+    """A year read from the title is a number; any other role keeps its text."""
+    if form.fields[key].type == "year" and _DIGITS.fullmatch(text):
+        return int(text)
+    return text
 
 
 def read_texts(form: Form, layout: Layout) -> dict[str, str]:

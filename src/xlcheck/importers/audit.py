@@ -1,4 +1,5 @@
-"""Audit of an imported report beyond the rules: printed totals, section 六, agency kind and tier."""
+"""Audit of an imported report beyond the rules: printed totals, the fee statement, and the office's
+kind and tier from its name; every parameter is the form's (`form.published`, `form.roles`)."""
 
 from __future__ import annotations
 
@@ -7,30 +8,11 @@ from typing import Any
 
 from xlcheck.codes import detail, make_finding
 from xlcheck.findings import Finding
-from xlcheck.form.model import Form
+from xlcheck.form.model import Form, Section
 from xlcheck.importers.model import Reading
 from xlcheck.importers.norm import norm
 
-PRINTED_TOTAL_RULES = ("R2", "R3", "R4")  # row totals, （七）总计, table 四 totals
 NOTHING = frozenset({"无", "无。", "无.", "没有", "暂无", "暂无。"})
-# Name endings → (kind, tier). Checked in order; the first match wins. A district (区) is
-# county-level; a 市人民政府 may be a city or a county-level city, so its tier stays unknown.
-AGENCY_ENDINGS: tuple[tuple[str, str, str | None], ...] = (
-    ("街道办事处", "government", "township"),
-    ("镇人民政府", "government", "township"),
-    ("乡人民政府", "government", "township"),
-    ("县人民政府", "government", "county"),
-    ("区人民政府", "government", "county"),
-    ("省人民政府", "government", "provincial"),
-    ("市人民政府", "government", None),
-    ("街道", "government", "township"),
-    ("镇", "government", "township"),
-    ("乡", "government", "township"),
-    ("委员会", "department", None),
-    ("办公室", "department", None),
-    ("局", "department", None),
-    ("厅", "department", None),
-)
 
 
 def printed_totals(
@@ -39,7 +21,7 @@ def printed_totals(
     """A09: a total as printed that differs from the sum of its printed parts."""
     findings = []
     for rule in form.rules:
-        if rule.id not in PRINTED_TOTAL_RULES or rule.kind != "sum":
+        if rule.id not in form.published.printed_totals or rule.kind != "sum":
             continue
         target, operands = rule.params["target"], rule.params["operands"]
         keys = [target.key, *(t.key for t in operands)]
@@ -62,22 +44,46 @@ def printed_totals(
     return findings
 
 
-def other_matters_empty(text: str | None, place: str) -> list[Finding]:
+def says_nothing(text: str | None, section: Section, place: str) -> list[Finding]:
+    """A08: the section that states the fees charged says only 无."""
     if text is None or norm(text) not in NOTHING:
         return []
-    worded = detail("section_six_nothing", text=text, section="六、其他需要报告的事项")
+    worded = detail("section_six_nothing", text=text, section=section.heading)
     values = {"place": place, "defect": "section_six_nothing"}
     return [make_finding("A08", detail=worded, values=values)]
 
 
-def agency_kind(name: str, place: str) -> tuple[dict[str, str], list[Reading]]:
-    """agency.kind/tier from the name's ending; an unknown tier is left out and noted."""
-    for ending, kind, tier in AGENCY_ENDINGS:
-        if name.endswith(ending):
-            values = {"agency.kind": kind}
-            if tier:
-                values["agency.tier"] = tier
-                return values, []
-            note = f"机关名称以「{ending}」结尾，层级无法推断，未填写"
-            return values, [Reading("agency.tier", name, place, note)]
-    return {}, [Reading("agency.kind", name, place, "机关类型和层级无法从名称推断，未填写")]
+def infer_from_name(form: Form, name: str, place: str) -> tuple[dict[str, str], list[Reading]]:
+    """Values of the roles the form's name endings tell (kind, tier); the first ending that
+    matches wins; a role it leaves open is left out and noted."""
+    roles = form.published.inferred_roles
+    if not roles:
+        return {}, []
+    for entry in form.published.name_endings:
+        if name.endswith(entry.ending):
+            told = dict(entry.values)
+            values = {_key(form, role): value for role, value in told.items()}
+            readings = [
+                Reading(
+                    _key(form, role),
+                    name,
+                    place,
+                    f"{_label(form, 'name')}以「{entry.ending}」结尾，"
+                    f"{_label(form, role)}无法推断，未填写",
+                )
+                for role in roles
+                if role not in told
+            ]
+            return values, readings
+    labels = "和".join(_label(form, role) for role in roles)
+    note = f"{labels}无法从{_label(form, 'name')}推断，未填写"
+    return {}, [Reading(_key(form, roles[0]), name, place, note)]
+
+
+def _key(form: Form, role: str) -> str:
+    return form.roles.field_of(role) or role
+
+
+def _label(form: Form, role: str) -> str:
+    key = form.roles.field_of(role)
+    return form.fields[key].label.zh if key else role

@@ -1,4 +1,4 @@
-"""Prose of a published report: the title, the six section headings, the overview topics and texts."""
+"""Prose of a published report: the title, the section headings, the overview topics and texts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from xlcheck.codes import make_finding
 from xlcheck.findings import Finding
-from xlcheck.form.model import Form
+from xlcheck.form.model import Form, Section
 from xlcheck.importers.model import Item, Para, Reading
 from xlcheck.importers.norm import clean, norm
 
@@ -17,13 +17,6 @@ _PREFIX = re.compile(
 )
 _PUNCT = re.compile(r"[、,，.．:：;；。\s]")
 _TOPIC_END = re.compile(r"[。．.：:；;，,\s]")
-_TITLE = re.compile(r"^(.+?)(\d{4})年度?政府信息公开工作年度报告")
-# Variant topic names seen in published reports, beside the form's own headings.
-TOPIC_ALIASES = {
-    "overview.information_management": ("信息管理",),
-    "overview.platforms": ("平台建设", "政务公开平台", "信息公开平台", "政府网站"),
-    "overview.supervision": ("监督管理", "监督"),
-}
 MAX_HEADING = 40
 MAX_TOPIC = 16
 
@@ -112,13 +105,15 @@ def audit_headings(form: Form, layout: Layout) -> list[Finding]:
     return findings
 
 
-def read_title(items: list[Item]) -> tuple[str, int, str] | None:
-    """(agency name, year, place) from the first line shaped like the official report title."""
+def read_title(form: Form, items: list[Item]) -> tuple[dict[str, str], str] | None:
+    """({role: text}, place) from the first line shaped like the form's document title
+    (`roles.title_pattern`, whose named groups are roles such as name and year)."""
+    pattern = re.compile(form.roles.title_pattern)
     for item in items:
         if isinstance(item, Para):
-            match = _TITLE.match(norm(item.text))
+            match = pattern.match(norm(item.text))
             if match:
-                return match.group(1), int(match.group(2)), item.place
+                return {k: v for k, v in match.groupdict().items() if v}, item.place
     return None
 
 
@@ -143,14 +138,15 @@ def match_topic(form: Form, text: str) -> Topic | None:
     if not phrase or len(phrase) > MAX_TOPIC:
         return None
     for f in form.fields.values():
-        if f.heading and any(phrase.startswith(w) for w in topic_words(f.key, f.heading)):
+        if f.heading and any(phrase.startswith(w) for w in topic_words(form, f.key, f.heading)):
             rest = body[len(phrase) :].lstrip("。．.：:；;，, \u3000")
             return Topic(f.key, prefix.group(0).strip() + phrase, rest)
     return None
 
 
-def topic_words(key: str, heading: str) -> tuple[str, ...]:
-    return (_PREFIX.sub("", heading, count=1), *TOPIC_ALIASES.get(key, ()))
+def topic_words(form: Form, key: str, heading: str) -> tuple[str, ...]:
+    """The topic's heading without its number, and the other names the form declares for it."""
+    return (_PREFIX.sub("", heading, count=1), *form.published.topics.get(key, ()))
 
 
 @dataclass
@@ -160,11 +156,15 @@ class Overview:
     readings: list[Reading] = field(default_factory=list)
 
 
-def read_overview(form: Form, items: list[Item]) -> Overview:
-    """Intro = text before the first topic; each topic's text runs to the next topic."""
-    parts: dict[str, list[str]] = {"overview.intro": []}
+def read_overview(form: Form, section: Section, items: list[Item]) -> Overview:
+    """Intro (the section's field without a heading) = text before the first topic; each topic's
+    text runs to the next topic."""
+    intro = next(
+        (k for k in form.sheet(section.sheet or "").field_keys if not form.fields[k].heading), ""
+    )
+    parts: dict[str, list[str]] = {intro: []}
     out = Overview()
-    current = "overview.intro"
+    current = intro
     for item in items:
         if not isinstance(item, Para) or not clean(item.text):
             continue
@@ -178,14 +178,14 @@ def read_overview(form: Form, items: list[Item]) -> Overview:
             parts[current].append(topic.rest)
         out.readings.append(Reading(current, item.text[:40], item.place, "topic heading"))
         out.findings += _numbering(form, topic, item.place)
-    out.texts = {key: "\n".join(lines) for key, lines in parts.items()}
+    out.texts = {key: "\n".join(lines) for key, lines in parts.items() if key}
     for f in form.fields.values():
         if f.heading and f.key not in parts:
             out.findings.append(
                 make_finding(
                     "A05",
                     expected=f.heading,
-                    values={"place": "一、总体情况", "expected": f.heading},
+                    values={"place": section.heading, "expected": f.heading},
                 )
             )
     return out

@@ -1,13 +1,14 @@
-"""Tables 二, 三 and 四 of the official format: what is specific to each, on top of `tables`."""
+"""The tables of a published report as the form declares them (`form.published.tables`): each
+read by its row labels or as one row under its header, then its declared layout checks."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from xlcheck.codes import make_finding
-from xlcheck.form.model import Form
-from xlcheck.importers.labels import TABLES, block_label, row_keys
+from xlcheck.form.model import Form, PublishedTable
+from xlcheck.form.published import one_row_keys
+from xlcheck.importers.labels import RowKey, header_position, row_keys
 from xlcheck.importers.model import Row, unreadable
 from xlcheck.importers.norm import norm
 from xlcheck.importers.tables import (
@@ -26,100 +27,128 @@ from xlcheck.importers.tables import (
 )
 
 _HALF_WIDTH = re.compile(r"\([一二三四五六七八九十]\)")
-# 2019-format column headers of table 二's first band: their numbers mean something else.
-_LEGACY_STOCK_COLUMNS = ("本年新制作数量", "本年新公开数量", "对外公开总数量")
+Found = dict[int, tuple[Row, RowKey]]
 
 
 def read_tables(form: Form, rows: list[Row]) -> Sink:
     sink = Sink()
     see_legacy(form, sink, rows)
     blocks = classify_blocks(form, rows)
-    readers: dict[str, Callable[[Form, Sink, list[list[Row]]], None]] = {
-        "t2": read_t2,
-        "t3": read_t3,
-        "t4": read_t4,
-    }
-    for table in TABLES:
-        if not blocks[table]:
+    for table in form.published.tables:
+        if not blocks[table.sheet]:
             sink.findings.append(
-                make_finding("A07", table=table_name(form, table), values={"place": "document"})
+                make_finding(
+                    "A07", table=table_name(form, table.sheet), values={"place": "document"}
+                )
             )
             continue
-        see_labels(form, sink, table, blocks[table])
-        readers[table](form, sink, blocks[table])
+        see_labels(form, sink, table, blocks[table.sheet])
+        read_table(form, sink, table, blocks[table.sheet])
     return sink
 
 
-def see_labels(form: Form, sink: Sink, table: str, blocks: list[list[Row]]) -> None:
+def see_labels(form: Form, sink: Sink, table: PublishedTable, blocks: list[list[Row]]) -> None:
+    """The sheet's labels the table shows, as printed or in another declared spelling."""
     texts = {norm(c.text) for block in blocks for r in block for c in r.cells}
-    for lab in form.sheet(table).labels:
-        if norm(lab.text) in texts:
+    for lab in form.sheet(table.sheet).labels:
+        spellings = (lab.text, *table.aliases.get(lab.text, ()))
+        if any(norm(text) in texts for text in spellings):
             sink.see(lab.text)
 
 
-def read_t2(form: Form, sink: Sink, blocks: list[list[Row]]) -> None:
+def read_table(form: Form, sink: Sink, table: PublishedTable, blocks: list[list[Row]]) -> None:
     rows = merge_value_rows([r for block in blocks for r in block])
+    found: Found = {}
+    if table.read == "one_row":
+        read_one_row(form, sink, table, rows)
+    else:
+        found = read_rows(form, sink, rows, readable_keys(form, sink, table, rows))
+    check_layout(form, sink, table, blocks, rows, found)
+
+
+def readable_keys(form: Form, sink: Sink, table: PublishedTable, rows: list[Row]) -> list[RowKey]:
+    """The table's rows, less those whose columns another layout's headings stand in for: each of
+    their fields gets A06 (the numbers under those headings mean something else)."""
+    keys = row_keys(form, table)
     texts = {norm(c.text) for r in rows for c in r.cells}
-    keys = row_keys(form, "t2")
-    if any(norm(label) in texts for label in _LEGACY_STOCK_COLUMNS):
-        stock = [k for k in keys if len(k.keys) > 1]
-        keys = [k for k in keys if len(k.keys) == 1]
-        for key in stock:
+    for foreign in table.foreign_columns:
+        if not any(norm(label) in texts for label in foreign.labels):
+            continue
+        replaced = {
+            k
+            for k in form.sheet(table.sheet).field_keys
+            if column_label(form, k) in foreign.replace
+        }
+        for key in [k for k in keys if replaced & set(k.keys)]:
+            keys.remove(key)
             for field_key in key.keys:
-                sink.findings.append(unreadable(form, field_key, "2019", rows[0].place))
-    read_rows(form, sink, rows, keys)
-    if len(blocks) > 1:
+                sink.findings.append(unreadable(form, field_key, foreign.source, rows[0].place))
+    return keys
+
+
+def column_label(form: Form, key: str) -> str | None:
+    label = form.fields[key].col_label
+    return label.zh if label else None
+
+
+def check_layout(
+    form: Form,
+    sink: Sink,
+    table: PublishedTable,
+    blocks: list[list[Row]],
+    rows: list[Row],
+    found: Found,
+) -> None:
+    """The declared layout defects of one table, each an A08."""
+    short = form.sheet(table.sheet).short
+    if "table_split" in table.checks and len(blocks) > 1:
         place = blocks[1][0].place
-        sink.findings.append(layout_finding("table_split", place, parts=len(blocks)))
-
-
-def read_t3(form: Form, sink: Sink, blocks: list[list[Row]]) -> None:
-    rows = merge_value_rows([r for block in blocks for r in block])
-    found = read_rows(form, sink, rows, row_keys(form, "t3"))
-    first = min(found) if found else len(rows)
-    for row in rows[:first]:
-        texts = [norm(c.text) for c in row.cells if c.origin]
-        if norm("申请人情况") in texts and norm("总计") in texts:
-            sink.findings.append(
-                layout_finding(
-                    "total_beside_applicants", row.place, total="总计", group="申请人情况"
+        sink.findings.append(layout_finding("table_split", place, table=short, parts=len(blocks)))
+    if table.total_beside is not None:
+        first = min(found) if found else len(rows)
+        total, group = norm(table.total_beside.total), norm(table.total_beside.group)
+        for row in rows[:first]:
+            texts = [norm(c.text) for c in row.cells if c.origin]
+            if group in texts and total in texts:
+                sink.findings.append(
+                    layout_finding(
+                        "total_beside_applicants",
+                        row.place,
+                        table=short,
+                        total=table.total_beside.total,
+                        group=table.total_beside.group,
+                    )
                 )
-            )
-    half = next((r.place for r in rows for c in r.cells if _HALF_WIDTH.search(c.text)), None)
-    if half:
-        sink.findings.append(layout_finding("half_width_brackets", half))
-    sink.findings.extend(shifted_rows(found))
+    if "half_width_brackets" in table.checks:
+        half = next((r.place for r in rows for c in r.cells if _HALF_WIDTH.search(c.text)), None)
+        if half:
+            sink.findings.append(layout_finding("half_width_brackets", half, table=short))
+    if "shifted_left" in table.checks:
+        sink.findings.extend(shifted_rows(found))
 
 
-def t4_order(form: Form, header: str) -> tuple[list[str], str]:
-    """Field keys of table 四 in the order the header shows them, and a note on how it was found."""
-    blocks = [item.key for item in form.sets["review_blocks"]]
-    columns = [item.key for item in form.sets["review_columns"]]
-    block_pos = {
-        b: header.find(norm(block_label(form, _block_keys(form, b)) or "\x00")) for b in blocks
-    }
-    col_pos = {c.key: header.find(norm(c.label.zh)) for c in form.sets["review_columns"]}
+def one_row_order(form: Form, table: PublishedTable, header: str) -> tuple[list[str], str]:
+    """Field keys of a one-row table in the order its header shows them, and a note on how."""
+    entries = one_row_keys(form.sheet(table.sheet), form.fields)
+    blocks = list(dict.fromkeys(block for _, block, _ in entries))
+    columns = list(dict.fromkeys(column for _, _, column in entries))
+    block_pos = {b: header_position(header, b, table) for b in blocks}
+    col_pos = {c: header_position(header, c, table) for c in columns}
     note = "按表头识别的列顺序读取"
     if min(block_pos.values()) < 0 or min(col_pos.values()) < 0:
-        note = "表头无法识别，按规范顺序读取 15 个数字"
+        note = f"表头无法识别，按规范顺序读取 {len(entries)} 个数字"
     else:
         blocks.sort(key=lambda b: block_pos[b])
         columns.sort(key=lambda c: col_pos[c])
-    return [f"review_litigation.{b}.{c}" for b in blocks for c in columns], note
+    by_place = {(block, column): key for key, block, column in entries}
+    return [by_place[(b, c)] for b in blocks for c in columns if (b, c) in by_place], note
 
 
-def _block_keys(form: Form, block: str) -> tuple[str, ...]:
-    return tuple(
-        k for k in form.sheet("t4").field_keys if k.startswith(f"review_litigation.{block}.")
-    )
-
-
-def read_t4(form: Form, sink: Sink, blocks: list[list[Row]]) -> None:
-    rows = merge_value_rows([r for block in blocks for r in block])
+def read_one_row(form: Form, sink: Sink, table: PublishedTable, rows: list[Row]) -> None:
     data = max(range(len(rows)), key=lambda i: len(value_cells(rows[i])))
     cut = label_index(rows[data]) + 1
     header_cells = [c for r in rows[:data] for c in r.cells] + list(rows[data].cells[:cut])
     header = "".join(norm(c.text) for c in header_cells if c.origin)
-    keys, note = t4_order(form, header)
+    keys, note = one_row_order(form, table, header)
     row = rows[data]
     store(form, sink, tuple(keys), pick(row, len(keys)), row.place, note)

@@ -1,4 +1,4 @@
-"""Recognise tables 二, 三 and 四 by their labels (never by position) and read their values."""
+"""Recognise a form's published tables by their labels (never by position) and read their values."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from xlcheck.codes import detail, make_finding, render
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Text
-from xlcheck.importers.labels import TABLES, RowKey, names_row_normed, table_labels
+from xlcheck.importers.labels import RowKey, names_row_normed, table_labels
 from xlcheck.importers.model import MAX_SPAN, Cell, Reading, Row, unreadable, zh_place
 from xlcheck.importers.norm import norm, read_value
 
@@ -31,16 +31,19 @@ class Sink:
 
 
 def classify_blocks(form: Form, rows: list[Row]) -> dict[str, list[list[Row]]]:
-    """Group rows into blocks and give each block to the table whose labels it shows most."""
+    """Group rows into blocks and give each block to the table whose labels it shows most
+    (the first declared of equals); by sheet id, in the declared order of the tables."""
     blocks: dict[int, list[Row]] = {}
     for row in rows:
         blocks.setdefault(row.block, []).append(row)
-    labels = {t: table_labels(form, t) for t in TABLES}
-    out: dict[str, list[list[Row]]] = {t: [] for t in TABLES}
+    labels = {t.sheet: table_labels(form, t) for t in form.published.tables}
+    out: dict[str, list[list[Row]]] = {sheet: [] for sheet in labels}
+    if not labels:
+        return out
     for block in blocks.values():
         texts = [norm(c.text) for r in block for c in r.cells if c.origin]
-        scores = {t: sum(1 for x in texts if x in labels[t]) for t in TABLES}
-        best = max(TABLES, key=lambda t: scores[t])
+        scores = {t: sum(1 for x in texts if x in labels[t]) for t in labels}
+        best = max(labels, key=lambda t: scores[t])
         if scores[best] >= MIN_SCORE:
             out[best].append(block)
     return out
@@ -119,11 +122,13 @@ def zero_mark_finding(marks: list[str], place: str) -> Finding:
 
 def table_name(form: Form, sheet_id: str) -> Text:
     sheet = form.sheet(sheet_id)
+    if not sheet.heading:
+        return sheet.short
     return Text(f"{sheet.short.zh}「{sheet.heading}」", f"{sheet.short.en} “{sheet.heading}”")
 
 
 def layout_finding(
-    kind: str, place: str, values: dict[str, str] | None = None, **params: str | int
+    kind: str, place: str, values: dict[str, str] | None = None, **params: str | int | Text
 ) -> Finding:
     """A08 worded by codes.DETAILS[kind]; the place reads 第 42 行 in Chinese, line 42 in English."""
     text = detail(kind, place=Text(zh_place(place), place), **params)
