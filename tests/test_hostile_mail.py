@@ -318,3 +318,26 @@ def test_a_workbook_attached_as_just_xlsx_is_checked(injected: dict[str, object]
         "通过",
         OFFICES[GOOD_OFFICE],
     )
+
+
+def test_loose_files_without_a_usable_name_are_decided_by_content(tmp_path: Path) -> None:
+    """On disk as in a zip or a mail: a workbook saved as 附件 or report.bin is read; a picture
+    or a text is still skipped without being read whole."""
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    xlsx = ooxml("xlsx")
+    (folder / "附件").write_bytes(xlsx)
+    (folder / "report.bin").write_bytes(xlsx)
+    (folder / "打包.dat").write_bytes(utf8_zip({"乙镇.xlsx": xlsx}))
+    (folder / "签名.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+    (folder / "说明").write_bytes(b"plain text")
+    found = sorted(
+        ("ok" if isinstance(i, Submission) else i.reason, i.filename) for i in gather([folder])
+    )
+    assert found == [
+        ("not_a_workbook", "签名.png"),
+        ("not_a_workbook", "说明"),
+        ("ok", "report.bin"),
+        ("ok", "乙镇.xlsx"),
+        ("ok", "附件"),
+    ]

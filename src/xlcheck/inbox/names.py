@@ -60,6 +60,12 @@ def is_junk(name: str) -> bool:
     return base.startswith((".", "~$")) or base == "Thumbs.db"
 
 
+def may_be_package(head: bytes) -> bool:
+    """Whether a file's first 8 bytes may start a workbook, a Word file or an archive (a zip or an
+    OLE file): only such files are worth reading whole when their name says nothing."""
+    return head.startswith(_ZIP_MAGICS) or head.startswith(OLE_MAGIC)
+
+
 def content_suffix(data: bytes) -> str:
     """The extension a file's content implies: .xlsx, .ods, .docx, .xls or .zip, else "".
 

@@ -16,7 +16,14 @@ from xlcheck.regular import NotRegularFile, open_regular, read_capped
 
 from .mail import expand_message, iter_mbox
 from .models import Deferred, InboxLimits, Item, Trail
-from .names import CANDIDATE_SUFFIXES, content_suffix, is_candidate, is_junk, suffix_of
+from .names import (
+    CANDIDATE_SUFFIXES,
+    content_suffix,
+    is_candidate,
+    is_junk,
+    may_be_package,
+    suffix_of,
+)
 from .zips import expand_zip
 
 DEFAULT_LIMITS = InboxLimits()
@@ -184,24 +191,46 @@ def _link_skip(trail: Trail, name: str, exc: OSError) -> Item:
 def _expand_path(name: str, trail: Trail, opener: Opener) -> Iterator[Item | Deferred]:
     """Expand one file on disk; zip and mbox files are streamed, others read with a cap."""
     suffix = suffix_of(name)
-    if not (is_candidate(name) or suffix in _CONTAINERS):
-        yield trail.skipped(name, "not_a_workbook", f"'{suffix}' is not a workbook type")
-        return
+    known = is_candidate(name) or suffix in _CONTAINERS
     try:
         stream = opener()
     except NotRegularFile as exc:
-        yield trail.skipped(name, "not_regular_file", f"{exc.strerror}: not read")
+        if known:
+            yield trail.skipped(name, "not_regular_file", f"{exc.strerror}: not read")
+        else:
+            yield trail.skipped(name, "not_a_workbook", f"'{suffix}' is not a workbook type")
         return
     except OSError as exc:
-        yield _unopenable(trail, name, exc)
+        yield _unopenable(trail, name, exc) if known else _not_a_workbook(trail, name, suffix)
         return
     with stream:
-        if suffix == ".zip":
+        if not known:
+            # a name that says nothing (附件, report.bin): its first bytes decide whether the
+            # content is read whole and judged, as for a mail attachment or a zip member
+            if not may_be_package(_peek(stream)):
+                yield _not_a_workbook(trail, name, suffix)
+                return
+            yield from _expand_small_file(stream, name, trail)
+        elif suffix == ".zip":
             yield from expand_zip(stream, name, trail, expand_blob)
         elif suffix == ".mbox":
             yield from _expand_mbox(stream, name, trail)
         else:
             yield from _expand_small_file(stream, name, trail)
+
+
+def _peek(stream: BinaryIO) -> bytes:
+    """The first 8 bytes, the stream left at its start."""
+    try:
+        head = stream.read(8)
+        stream.seek(0)
+    except OSError:
+        return b""
+    return head
+
+
+def _not_a_workbook(trail: Trail, name: str, suffix: str) -> Item:
+    return trail.skipped(name, "not_a_workbook", f"'{suffix}' is not a workbook type")
 
 
 def _unopenable(trail: Trail, name: str, exc: OSError) -> Item:
