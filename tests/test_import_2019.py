@@ -362,3 +362,13 @@ def test_constructed_2019_layout_report(form19: Form) -> None:
     assert marks == {("A08", "blank_zero"), ("A08", "zero_mark")}
     amount = next(r for r in result.readings if r.key == AMOUNT)
     assert amount.raw == "251000元" and "万元" in amount.note
+
+
+def test_blank_zero_cells_read_the_same_for_the_2021_form(form: Form) -> None:
+    """The blank rule is the importer's, not the 2019 form's: a 2021 report gets the same."""
+    values = build_values(form, 2)
+    keys = list(form.sheet("t3").field_keys)
+    page = render_html(form, blank_zeros(form, values, keys))
+    result = import_report(page, "r.html", form)
+    assert result.doc == build_document(form, 2)
+    assert {f.values.get("defect") for f in result.findings} == {"blank_zero"}
