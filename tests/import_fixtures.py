@@ -60,23 +60,9 @@ def build_values(form: Form, seed: int = 0) -> dict[str, Any]:
         for res, n in zip(form.sets["review_results"], parts, strict=True):
             v[f"review_litigation.{block.key}.{res.key}"] = n
         v[f"review_litigation.{block.key}.total"] = sum(parts)
-    for doc in ("regulations", "normative_documents"):
-        made, repealed = rng.randint(0, 9), rng.randint(0, 3)
-        v.update(
-            {
-                f"proactive.{doc}.made": made,
-                f"proactive.{doc}.repealed": repealed,
-                f"proactive.{doc}.in_force": made + rng.randint(0, 40),
-            }
-        )
-    v.update(
-        {
-            "proactive.licensing": rng.randint(0, 500),
-            "proactive.punishment": rng.randint(1, 80),
-            "proactive.enforcement": rng.randint(0, 10),
-            "proactive.fees_wan_yuan": round(rng.uniform(0.1, 5000), rng.randint(0, 6)),
-        }
-    )
+    for f in form.document_fields():  # table 二, whatever its layout in this form
+        if f.is_numeric and f.is_input and f.key not in v:
+            v[f.key] = random_value(rng, f.type)
     name, kind, tier = AGENCIES[seed % len(AGENCIES)]
     v.update({"agency.name": name, "agency.kind": kind, "year": 2020 + seed % 6})
     if tier:
@@ -84,6 +70,15 @@ def build_values(form: Form, seed: int = 0) -> dict[str, Any]:
     for key, text in TEXTS.items():
         v[key] = text.replace("{new}", str(v["applications.new.total"]))
     return v
+
+
+def random_value(rng: random.Random, kind: str) -> int | float:
+    """A value of a table 二 field by its type: counts, signed changes, amounts in the form's unit."""
+    if kind == "change":
+        return rng.randint(-9, 9)
+    if kind == "amount":
+        return round(rng.uniform(0.1, 5000), rng.randint(0, 6))
+    return rng.randint(0, 500)
 
 
 def build_document(form: Form, seed: int = 0) -> dict[str, Any]:
@@ -99,10 +94,15 @@ def sheet_grid(form: Form, sheet_id: str, v: dict[str, Any]) -> list[list[tuple[
     sheet = form.sheet(sheet_id)
     cells: dict[tuple[int, int], tuple[str, int, int]] = {}
     covered: set[tuple[int, int]] = set()
-    spans = [(lab.range, lab.text) for lab in sheet.labels if lab.role not in ("check", "title")]
-    spans += [
-        (f.merge or f.cell, num(v, f.key)) for f in (form.fields[k] for k in sheet.field_keys)
-    ]
+    # Checks, titles and input hints belong to the workbook; a published table prints none of them.
+    shown = [lab for lab in sheet.labels if lab.role not in ("check", "title", "hint")]
+    spans = [(lab.range, lab.text) for lab in shown]
+    # An amount under a header that names no unit carries its unit in the cell, as reports print
+    # it (a text given in `v` is printed as it is).
+    bare = not any("元" in lab.text for lab in shown if lab.role == "header")
+    for f in (form.fields[k] for k in sheet.field_keys):
+        unit = "万元" if bare and f.type == "amount" and not isinstance(v[f.key], str) else ""
+        spans.append((f.merge or f.cell, num(v, f.key) + unit))
     for ref, text in spans:
         r1, c1, r2, c2 = parse_range(ref if ":" in ref else f"{ref}:{ref}")
         cells[(r1, c1)] = (text, r2 - r1 + 1, c2 - c1 + 1)
@@ -230,8 +230,22 @@ def sample_t4(form: Form, v: dict[str, Any]) -> list[str]:
     ]
 
 
+def table_sheets(form: Form) -> list[str]:
+    return [s.sheet for s in form.sections if s.content == "table" and s.sheet]
+
+
+def render_tab_text(form: Form, v: dict[str, Any]) -> str:
+    """Each table row as one tab-separated line, one cell per merged cell (as a copy from a web
+    page or Word gives); a blank value stays an empty cell between tabs."""
+    tables = {
+        t: ["\t".join(text for text, _, _ in row) for row in sheet_grid(form, t, v)]
+        for t in table_sheets(form)
+    }
+    return render_text(form, v, tables, inline=False)
+
+
 def render_sample_style(form: Form, v: dict[str, Any]) -> str:
-    """Tab-separated text with every layout defect of the published sample."""
+    """Tab-separated text with every layout defect of the published 2021 sample (2021 form only)."""
     tables = {"t2": sample_t2(v), "t3": sample_t3(form, v), "t4": sample_t4(form, v)}
     return render_text(form, v, tables, inline=True)
 
@@ -240,7 +254,7 @@ def render_cell_lines(form: Form, v: dict[str, Any]) -> str:
     """One cell per line, official labels, no blank cells."""
     tables = {
         t: [text for row in sheet_grid(form, t, v) for text, _, _ in row if text]
-        for t in ("t2", "t3", "t4")
+        for t in table_sheets(form)
     }
     return render_text(form, v, tables, inline=False)
 

@@ -169,6 +169,9 @@ PARAMS: dict[str, list[dict[str, Any]]] = {
     "A07": [{"table": Text("表二「主动公开政府信息情况」", "Table 2 “主动公开政府信息情况”")}],
     "A08": [{"detail": Text("第 42 行用「—」表示没有发生。", "line 42 writes “—” for none.")}],
     "A09": [{"key": "review_litigation.review.total", "printed": 5, "computed": 6}],
+    "A10": [
+        {"key": "proactive.fees_wan_yuan", "raw": "25.1", "place": Text("第 42 行", "line 42")}
+    ],
 }
 RULE_CODES = {code for code, entry in CATALOGUE.items() if not entry.message.zh}
 

@@ -414,6 +414,16 @@ _ENTRIES = [
         "{where}印的是 {printed}，按各项计算应为 {computed}。",
         "{where} prints {printed}; its parts add up to {computed}.",
     ),
+    _c(
+        "A10",
+        "amount_unit_missing",
+        "error",
+        "{where}：报告中只写了数字「{raw}」，单元格和表头都没有写单位（元或万元），无法确定金额，"
+        "未读取；请写明单位（位置：{place}）。",
+        "{where}: the report prints a bare number “{raw}” and neither the cell nor its header names "
+        "a unit (yuan or 10,000 yuan), so the amount is unknown and was not read; write the unit "
+        "(at {place}).",
+    ),
 ]
 
 CATALOGUE: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}
@@ -482,6 +492,11 @@ DETAILS: dict[str, Text] = {
     "half_width_brackets": Text(
         "{table}标签使用了半角括号（如「(一)」，{place}），应为全角「（一）」。",
         "{table} labels use half-width brackets such as “(一)” ({place}); write “（一）”.",
+    ),
+    "blank_zero": Text(
+        "{place}有 {count} 个空白单元格，合计核对无误，已读作 0；规范格式应填写 0。",
+        "{place} leaves {count} cell(s) blank; the totals confirm them, so they were read as 0. "
+        "The official format wants 0.",
     ),
     "shifted_left": Text(
         "{place}「{row}」一行的数字比同类行左移了 {columns} 列，已按标签读取。",

@@ -11,6 +11,7 @@ from xlcheck.codes import detail, make_finding, size_mb
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Text
 from xlcheck.importers.audit import infer_from_name, printed_totals, says_nothing
+from xlcheck.importers.blanks import settle_blanks
 from xlcheck.importers.model import Cell, ImportResult, Item, Page, Para, Reading, Row, Unreadable
 from xlcheck.importers.prose import (
     Layout,
@@ -71,6 +72,10 @@ def import_page(page: Page, form: Form) -> ImportResult:
     flat.update(tables.values)
     findings += tables.findings
     readings += tables.readings
+    blanks = settle_blanks(form, flat, tables.blanks)
+    flat.update(blanks.values)
+    findings += blanks.findings
+    readings += blanks.readings
     places = {r.key: r.place for r in readings}
     findings += printed_totals(form, flat, places)
     findings += fee_statement(form, layout, flat)

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import re
 
+from xlcheck.cells import parse_cell, parse_range
 from xlcheck.codes import make_finding
 from xlcheck.form.model import Form, PublishedTable
 from xlcheck.form.published import one_row_keys
 from xlcheck.importers.labels import RowKey, header_position, row_keys
 from xlcheck.importers.model import Row, unreadable
-from xlcheck.importers.norm import norm
+from xlcheck.importers.norm import norm, unit_named
 from xlcheck.importers.tables import (
     Sink,
+    align,
     classify_blocks,
     label_index,
     layout_finding,
     merge_value_rows,
-    pick,
     read_rows,
     see_legacy,
     shifted_rows,
@@ -62,7 +63,8 @@ def read_table(form: Form, sink: Sink, table: PublishedTable, blocks: list[list[
     if table.read == "one_row":
         read_one_row(form, sink, table, rows)
     else:
-        found = read_rows(form, sink, rows, readable_keys(form, sink, table, rows))
+        keys = readable_keys(form, sink, table, rows)
+        found = read_rows(form, sink, rows, keys, amount_units(form, table, rows))
     check_layout(form, sink, table, blocks, rows, found)
 
 
@@ -151,4 +153,34 @@ def read_one_row(form: Form, sink: Sink, table: PublishedTable, rows: list[Row])
     header = "".join(norm(c.text) for c in header_cells if c.origin)
     keys, note = one_row_order(form, table, header)
     row = rows[data]
-    store(form, sink, tuple(keys), pick(row, len(keys)), row.place, note)
+    cells = align(row, len(keys), {})
+    store(form, sink, tuple(keys), cells, row.place, note, amount_units(form, table, rows))
+
+
+def amount_units(form: Form, table: PublishedTable, rows: list[Row]) -> dict[str, str | None]:
+    """The unit each amount column's header names: as the report prints it (金额（元）), else
+    as the form's own header label does (金额（单位：万元）); None when neither names one."""
+    sheet = form.sheet(table.sheet)
+    texts = [norm(c.text) for r in rows for c in r.cells if c.origin]
+    out: dict[str, str | None] = {}
+    for key in sheet.field_keys:
+        header = (
+            column_header(form, table.sheet, key) if form.fields[key].type == "amount" else None
+        )
+        if header is None:
+            continue
+        stem = norm(re.split(r"[（(]", header)[0])
+        printed = [unit_named(t[len(stem) :]) for t in texts if stem and t.startswith(stem)]
+        out[key] = next((u for u in printed if u), None) or unit_named(header)
+    return out
+
+
+def column_header(form: Form, sheet_id: str, key: str) -> str | None:
+    """The form's header label nearest above a field's cell, over its column."""
+    row, col = parse_cell(form.fields[key].cell)
+    best: tuple[int, str] | None = None
+    for lab in form.sheet(sheet_id).labels:
+        r1, c1, r2, c2 = parse_range(lab.range if ":" in lab.range else f"{lab.range}:{lab.range}")
+        if lab.role == "header" and c1 <= col <= c2 and r2 < row and (best is None or r2 > best[0]):
+            best = (r2, lab.text)
+    return best[1] if best else None

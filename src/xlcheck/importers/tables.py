@@ -11,7 +11,7 @@ from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Text
 from xlcheck.importers.labels import RowKey, names_row_normed, table_labels
 from xlcheck.importers.model import MAX_SPAN, Cell, Reading, Row, unreadable, zh_place
-from xlcheck.importers.norm import norm, read_value
+from xlcheck.importers.norm import norm, read_field_value, read_value
 
 MIN_SCORE = 2  # labels a block must show before it counts as part of a table
 
@@ -24,6 +24,7 @@ class Sink:
     readings: list[Reading] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    blanks: list[Reading] = field(default_factory=list)  # blank cells: 0 only if totals confirm
 
     def see(self, label: str) -> None:
         if label not in self.labels:
@@ -91,6 +92,50 @@ def pick(row: Row, count: int) -> list[Cell | None]:
     return [None] * (count - len(cells)) + list(cells)
 
 
+Columns = dict[tuple[int, int], tuple[int, ...]]
+
+
+def align(row: Row, count: int, usual: Columns) -> list[Cell | None]:
+    """The row's `count` value cells in column order, blank cells included. Blanks at a row's ends
+    may be values left blank or padding: when some values are blank, cells are placed by the
+    columns complete rows of the table use, else by position when exactly `count` cells follow
+    the label; otherwise none is placed (None), never a number in the wrong column."""
+    trimmed = [c for _, c in value_cells(row)]
+    filled = [c for c in trimmed if c.text.strip()]
+    if len(filled) == count:
+        return list(filled)  # blanks between them were spans or padding
+    if len(filled) > count:
+        return pick(row, count)
+    slots = value_slots(row)
+    columns = usual.get((count, label_index(row)))
+    if columns is not None and {i for i, c in slots if c.text.strip()} <= set(columns):
+        by_index = dict(slots)
+        return [by_index.get(i, Cell("")) for i in columns]
+    if len(slots) == count:
+        return [c for _, c in slots]
+    if len(trimmed) == count:
+        return list(trimmed)
+    return [None] * count
+
+
+def value_slots(row: Row) -> list[tuple[int, Cell]]:
+    """Every cell after the label, blank or not (a merged cell counts once)."""
+    start = label_index(row)
+    return [(i, c) for i, c in enumerate(row.cells) if c.origin and i > start]
+
+
+def usual_columns(rows: list[tuple[Row, int]]) -> Columns:
+    """For rows of `count` values whose label ends at the same cell: the cell indexes that complete
+    rows (every value printed) put their values in, the most common layout."""
+    seen: dict[tuple[int, int], Counter[tuple[int, ...]]] = {}
+    for row, count in rows:
+        cells = value_cells(row)
+        if len(cells) == count and all(c.text.strip() for _, c in cells):
+            key = (count, label_index(row))
+            seen.setdefault(key, Counter())[tuple(i for i, _ in cells)] += 1
+    return {key: counter.most_common(1)[0][0] for key, counter in seen.items()}
+
+
 def store(
     form: Form,
     sink: Sink,
@@ -98,21 +143,36 @@ def store(
     cells: list[Cell | None],
     place: str,
     note: str = "",
+    units: dict[str, str | None] | None = None,
 ) -> None:
+    """Each cell read as its field's type: a number is stored with how it was read; a blank waits
+    for the totals; a bare amount whose unit nothing names is A10; anything else A06."""
     marks = []
     for key, cell in zip(keys, cells, strict=True):
         raw = cell.text if cell else ""
-        value = read_value(raw)
-        if value.kind in ("number", "zero_mark"):
+        value = read_field_value(form.fields[key], raw, (units or {}).get(key))
+        if cell is not None and value.kind == "blank":
+            sink.blanks.append(Reading(key, raw, place, note))
+        elif value.kind == "no_unit":
+            sink.findings.append(unit_missing(form, key, raw, place))
+        elif value.kind in ("number", "zero_mark"):
             sink.values[key] = value.number
-            mark = f"「{raw}」读作 0" if value.kind == "zero_mark" else ""
-            sink.readings.append(Reading(key, raw, place, "；".join(x for x in (mark, note) if x)))
+            sink.readings.append(
+                Reading(key, raw, place, "；".join(x for x in (value.note, note) if x))
+            )
             if value.kind == "zero_mark":
                 marks.append(raw)
         else:
             sink.findings.append(unreadable(form, key, raw, place))
     if marks:
         sink.findings.append(zero_mark_finding(marks, place))
+
+
+def unit_missing(form: Form, key: str, raw: str, place: str) -> Finding:
+    """A10: an amount printed as a bare number under a header that names no unit."""
+    shown = Text(zh_place(place), place)
+    values = {"place": place, "raw": raw}
+    return make_finding("A10", form=form, key=key, raw=raw, place=shown, values=values)
 
 
 def zero_mark_finding(marks: list[str], place: str) -> Finding:
@@ -151,12 +211,17 @@ def find_rows(rows: list[Row], keys: list[RowKey]) -> dict[int, tuple[Row, RowKe
 
 
 def read_rows(
-    form: Form, sink: Sink, rows: list[Row], keys: list[RowKey]
+    form: Form,
+    sink: Sink,
+    rows: list[Row],
+    keys: list[RowKey],
+    units: dict[str, str | None] | None = None,
 ) -> dict[int, tuple[Row, RowKey]]:
     found = find_rows(rows, keys)
+    usual = usual_columns([(row, len(key.keys)) for row, key in found.values()])
     for row, key in found.values():
         sink.see(key.label)
-        store(form, sink, key.keys, pick(row, len(key.keys)), row.place)
+        store(form, sink, key.keys, align(row, len(key.keys), usual), row.place, units=units)
     missing = [k for k in keys if k.keys not in {key.keys for _, key in found.values()}]
     for key in missing:
         for field_key in key.keys:
@@ -197,7 +262,8 @@ def shifted_rows(found: dict[int, tuple[Row, RowKey]]) -> list[Finding]:
     starts: dict[int, list[tuple[Row, RowKey, int]]] = {}
     for row, key in found.values():
         cells = value_cells(row)
-        if cells:
+        # A row with blank values does not show where its values start: it is left out.
+        if len(cells) >= len(key.keys) and all(c.text.strip() for _, c in cells):
             starts.setdefault(key.start_col, []).append((row, key, cells[0][0]))
     out = []
     for group in starts.values():
