@@ -12,7 +12,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,6 +123,34 @@ def check_path(
     path: Path, form: Form, *, previous: Mapping[str, Any] | None = None, display: str | None = None
 ) -> FileResult:
     name = display or str(path)
+    data = load_input(path, name)
+    if isinstance(data, FileResult):
+        return data
+    return check_bytes(data, name, form, previous=previous)
+
+
+# Which form to check a file against, given its bytes and name (form.detect.pick_form, or a
+# form the user named), and last year's values for that form (or None).
+Chooser = Callable[[bytes, str], Picked]
+PreviousFor = Callable[[Form], Mapping[str, Any] | None]
+
+
+def check_path_as(
+    path: Path, choose: Chooser, *, previous: PreviousFor | None = None, display: str | None = None
+) -> FileResult:
+    """Read the file once, pick its form with `choose`, check it; `result.picked` says which
+    form and why (None when the file could not be read at all)."""
+    name = display or str(path)
+    data = load_input(path, name)
+    if isinstance(data, FileResult):
+        return data
+    picked = choose(data, name)
+    prior = previous(picked.form) if previous is not None else None
+    return check_picked(data, name, picked, previous=prior)
+
+
+def load_input(path: Path, name: str) -> bytes | FileResult:
+    """The file's bytes, or an unreadable result that says why."""
     try:
         data = read_capped(path)
     except NotRegularFile as exc:  # a pipe would block for ever, /dev/zero never end
@@ -139,7 +167,7 @@ def check_path(
         return FileResult(
             name, "xlsx", [make_finding("F07", file=name, detail=size)], readable=False
         )
-    return check_bytes(data, name, form, previous=previous)
+    return data
 
 
 def read_capped(path: Path, limit: int = READ_LIMIT) -> bytes | None:

@@ -447,13 +447,13 @@ DETAILS: dict[str, Text] = {
     # Which form a submission was checked against, and why (form.detect.Picked.reason)
     "pick_forced": Text("按指定的表单：{form}", "the form asked for: {form}"),
     "pick_only": Text("唯一可用的表单：{form}", "the only form available: {form}"),
-    "pick_template": Text("按模板标识判定为{form}", "by its template identification: {form}"),
+    "pick_template": Text("按工作簿内的表单标识判定为{form}", "by its template identification: {form}"),
     "pick_json": Text(
-        "按文件中的 form 与 form_version 判定为{form}",
+        "按文件写明的表单与版本判定为{form}",
         "by the document's form and form_version: {form}",
     ),
     "pick_sheet_label": Text(
-        "没有模板标识，按{table}的标签「{label}」判定为{form}",
+        "工作簿没有表单标识，按{table}的标签「{label}」判定为{form}",
         "no template identification; by the label “{label}” of {table}: {form}",
     ),
     "pick_marker": Text(
@@ -465,7 +465,7 @@ DETAILS: dict[str, Text] = {
         "no marks of another format; the default form: {form}",
     ),
     "pick_unnamed": Text(
-        "文件没有写明 form，按默认表单：{form}",
+        "文件没有写明所属表单，按默认表单：{form}",
         "the document names no form; the default form: {form}",
     ),
     "pick_unknown": Text(

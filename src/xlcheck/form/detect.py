@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
-from xlcheck.form.model import Form, Text
+from xlcheck.form.model import Form, Lang, Text
 
 # How the form was chosen: forced (the caller named it), template (workbook metadata),
 # sheet_label (a workbook without metadata, by its labels), json (form + form_version),
@@ -35,14 +35,13 @@ class Picked:
     basis: Basis
     opened: Any = field(default=None, repr=False, compare=False)
 
-    def describe(self) -> dict[str, str]:
-        """The `form` entry of a JSON report: which form, which version, why (both languages)."""
+    def describe(self, lang: Lang = "zh") -> dict[str, str]:
+        """The `form` entry of a JSON report: which form, which version, how and why."""
         return {
             "id": self.form.id,
             "form_version": self.form.form_version,
             "basis": self.basis,
-            "reason_zh": self.reason.zh,
-            "reason_en": self.reason.en,
+            "reason": self.reason.get(lang),
         }
 
 
@@ -51,11 +50,34 @@ def forced(form: Form) -> Picked:
     return Picked(form, _reason("pick_forced", form), "forced")
 
 
-def bundled_forms() -> tuple[Form, ...]:
-    """Every bundled form, loaded (each once per process: load_form caches)."""
-    from xlcheck.form.load import available_forms, load_form
+class BundledForms(Sequence[Form]):
+    """The bundled forms, each loaded only when first looked at (load_form caches it): picking
+    a workbook's form from its template id looks at the default first, so checking a workbook
+    of the default form never pays for building the others (~6 ms each)."""
 
-    return tuple(load_form(name) for name in available_forms())
+    def __init__(self) -> None:
+        from xlcheck.form.load import available_forms
+
+        self._names = tuple(available_forms())
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    @overload
+    def __getitem__(self, index: int) -> Form: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Form]: ...
+    def __getitem__(self, index: int | slice) -> Form | Sequence[Form]:
+        from xlcheck.form.load import load_form
+
+        if isinstance(index, slice):
+            return tuple(load_form(name) for name in self._names[index])
+        return load_form(self._names[index])
+
+
+def bundled_forms() -> Sequence[Form]:
+    """Every bundled form, loaded lazily (see BundledForms)."""
+    return BundledForms()
 
 
 def default_form(candidates: Sequence[Form]) -> Form:
@@ -97,7 +119,7 @@ def _pick_workbook(data: bytes, candidates: Sequence[Form], chosen: Form) -> Pic
         return Picked(chosen, _reason("pick_unreadable", chosen), "default")
     ident = template_identity(package)
     if "template_id" in ident:
-        found = _by_identity(candidates, ident["template_id"], ident.get("form_version"))
+        found = _by_identity(candidates, chosen, ident["template_id"], ident.get("form_version"))
         if found is not None:
             return Picked(found, _reason("pick_template", found), "template", package)
         return Picked(chosen, _unknown(ident, chosen), "default", package)
@@ -124,15 +146,21 @@ def _pick_json(data: bytes, candidates: Sequence[Form], chosen: Form) -> Picked:
     if not isinstance(doc, dict) or "form" not in doc:
         return Picked(chosen, _reason("pick_unnamed", chosen), "default")
     version = doc.get("form_version")
-    found = _by_identity(candidates, str(doc["form"]), None if version is None else str(version))
+    said = None if version is None else str(version)
+    found = _by_identity(candidates, chosen, str(doc["form"]), said)
     if found is None:
         said = f"{doc['form']} {version if version is not None else '?'}"
         return Picked(chosen, _reason("pick_unknown", chosen, declared=said), "default")
     return Picked(found, _reason("pick_json", found), "json")
 
 
-def _by_identity(candidates: Sequence[Form], form_id: str, version: str | None) -> Form | None:
-    """The candidate of that id and version; with no version given, the only one of that id."""
+def _by_identity(
+    candidates: Sequence[Form], chosen: Form, form_id: str, version: str | None
+) -> Form | None:
+    """The candidate of that id and version; with no version given, the only one of that id.
+    The default is asked first: most submissions are in it, and the others stay unbuilt."""
+    if (chosen.id, chosen.form_version) == (form_id, version):
+        return chosen
     same_id = [f for f in candidates if f.id == form_id]
     if version is None:
         return same_id[0] if len(same_id) == 1 else None
