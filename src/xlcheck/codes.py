@@ -447,7 +447,9 @@ DETAILS: dict[str, Text] = {
     # Which form a submission was checked against, and why (form.detect.Picked.reason)
     "pick_forced": Text("按指定的表单：{form}", "the form asked for: {form}"),
     "pick_only": Text("唯一可用的表单：{form}", "the only form available: {form}"),
-    "pick_template": Text("按工作簿内的表单标识判定为{form}", "by its template identification: {form}"),
+    "pick_template": Text(
+        "按工作簿内的表单标识判定为{form}", "by its template identification: {form}"
+    ),
     "pick_json": Text(
         "按文件写明的表单与版本判定为{form}",
         "by the document's form and form_version: {form}",
