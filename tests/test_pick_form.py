@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from documents import valid_values, valid_values_2019
-from import_fixtures import build_values, render_cell_lines, render_html
+from import_fixtures import build_values, render_cell_lines, render_docx, render_html
 from xlcheck.canonical import nest
 from xlcheck.form import Form, load_form
 from xlcheck.form.detect import pick_form
@@ -81,7 +81,7 @@ def test_a_2019_canonical_json_is_checked_as_2019(form19: Form, tmp_path: Path) 
     assert result["form"]["form_version"] == "2019" and result["form"]["basis"] == "json"
 
 
-@pytest.mark.parametrize("render", ["text", "html"])
+@pytest.mark.parametrize("render", ["text", "html", "docx"])
 def test_a_published_2019_report_imports_as_2019_without_legacy_findings(
     form19: Form, tmp_path: Path, render: str
 ) -> None:
@@ -89,9 +89,12 @@ def test_a_published_2019_report_imports_as_2019_without_legacy_findings(
     if render == "text":
         source = tmp_path / "某县2020年报告.txt"
         source.write_text(render_cell_lines(form19, values), encoding="utf-8")
-    else:
+    elif render == "html":
         source = tmp_path / "某县2020年报告.html"
         source.write_bytes(render_html(form19, values))
+    else:
+        source = tmp_path / "某县2020年报告.docx"
+        source.write_bytes(render_docx(form19, values))
     run = xlcheck("import", "-o", str(tmp_path / "out"), str(source))
     assert SAID_2019 in run.stderr and "本年新制作数量" in run.stderr, run.stderr
     assert "C09" not in run.stdout and "W10" not in run.stdout, run.stdout
@@ -178,3 +181,73 @@ def test_convert_picks_the_form_of_each_file(form19: Form, form21: Form, tmp_pat
     ]
     assert versions == ["2019", "2021"]
     assert SAID_2019 in run.stderr and SAID_2021 in run.stderr
+
+
+# ---- pick_form itself: each way of telling, and bounded work ---------------------------------
+
+
+def forms_both() -> list[Form]:
+    return [load_form(F21), load_form(F19)]
+
+
+def test_a_lone_other_processing_row_with_numbers_marks_the_2019_layout() -> None:
+    lone = "三、本年度办理结果\t（六）其他处理\t0\t1\t0\t0\t0\t0\t1\n"
+    divided = (
+        "三、本年度办理结果\t（六）其他处理\t1.申请人无正当理由逾期不补正\t0\t1\t0\t0\t0\t0\t1\n"
+    )
+    picked = pick_form(lone.encode(), "r.txt", forms_both())
+    assert picked.form.form_version == "2019" and picked.basis == "marker"
+    assert "（六）其他处理" in picked.reason.zh
+    picked = pick_form(divided.encode(), "r.txt", forms_both())
+    assert picked.form.form_version == "2021" and picked.basis == "default"
+
+
+def test_a_workbook_without_identification_is_told_by_its_labels(
+    form19: Form, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    path = workbook(form19, valid_values_2019(form19, 1), tmp_path / "a.xlsx")
+    book = openpyxl.load_workbook(path)
+    del book["_xlcheck"]
+    for name in list(book.custom_doc_props.names):
+        del book.custom_doc_props[name]
+    book.save(path)
+    picked = pick_form(path.read_bytes(), "a.xlsx", forms_both())
+    assert picked.form.form_version == "2019" and picked.basis == "sheet_label", picked.reason
+    assert "表单标识" in picked.reason.zh and "no template identification" in picked.reason.en
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"PK\x03\x04 broken zip", b"{not json", b"[1, 2]", b'{"form": "other", "x": 1}'],
+    ids=["empty", "broken-zip", "bad-json", "json-array", "json-other-form"],
+)
+def test_unreadable_or_unknown_inputs_get_the_default_and_say_why(data: bytes) -> None:
+    picked = pick_form(data, "x.bin", forms_both())
+    assert picked.form.form_version == "2021" and picked.basis == "default"
+    assert "默认表单" in picked.reason.zh and "default form" in picked.reason.en
+
+
+def test_picking_reads_once_and_builds_no_other_form_for_a_default_workbook(
+    form21: Form, tmp_path: Path
+) -> None:
+    """The check reuses the package picking opened; a 2021 workbook never builds the 2019 form."""
+    book = workbook(form21, valid_values(form21, 2), tmp_path / "a.xlsx")
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from xlcheck.check import check_path_as\n"
+        "from xlcheck.form.detect import bundled_forms, pick_form\n"
+        "from xlcheck.form.load import DEFAULT_FORM, load_form\n"
+        "default, forms = load_form(DEFAULT_FORM), bundled_forms()\n"
+        "seen = []\n"
+        "def choose(data, name):\n"
+        "    seen.append(pick_form(data, name, forms, default)); return seen[-1]\n"
+        "result = check_path_as(Path(sys.argv[1]), choose)\n"
+        "assert result.valid and result.picked is seen[0] and seen[0].opened is not None\n"
+        "print(load_form.cache_info().currsize)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(book)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0 and run.stdout.strip() == "1", run.stdout + run.stderr

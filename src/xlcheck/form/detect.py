@@ -124,10 +124,25 @@ def _pick_workbook(data: bytes, candidates: Sequence[Form], chosen: Form) -> Pic
             return Picked(found, _reason("pick_template", found), "template", package)
         return Picked(chosen, _unknown(ident, chosen), "default", package)
     try:
-        texts: Iterable[str] = package.shared_strings()
-    except PackageError:
-        texts = ()
+        texts = _workbook_texts(package)
+    except PackageError:  # the reader reports the damage, located
+        texts = []
     return _by_markers(texts, (), candidates, chosen, "pick_sheet_label", package)
+
+
+# A template's labels sit in its first rows; a workbook without identification is rare (data
+# pasted into a blank book), so reading its text cells up to here once more costs little.
+_LABEL_ROWS = 60
+
+
+def _workbook_texts(package: Any) -> list[str]:
+    """The workbook's texts: its shared strings, and its sheets' inline strings (openpyxl and
+    some converters write no shared strings at all)."""
+    texts: list[str] = list(package.shared_strings())
+    for sheet in package.sheets:
+        data = package.read_sheet(sheet.name, None, max_row=_LABEL_ROWS)
+        texts += [c.value for c in data.cells.values() if isinstance(c.value, str)]
+    return texts
 
 
 def _unknown(ident: dict[str, str], chosen: Form) -> Text:
