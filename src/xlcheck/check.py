@@ -12,7 +12,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from xlcheck.checks.rules import check_rules
 from xlcheck.checks.schema import check_schema
 from xlcheck.codes import detail, make_finding, size_mb
 from xlcheck.findings import Finding, has_errors
+from xlcheck.form.detect import Picked
 from xlcheck.form.model import Form
 from xlcheck.regular import NotRegularFile, read_regular
 
@@ -48,6 +49,7 @@ class FileResult:
     input_document: dict[str, Any] | None = None  # JSON input as given: the schema checks it
     labels_seen: tuple[str, ...] = ()  # labels found in a published report (2019-format check)
     missing_keys: frozenset[str] = frozenset()  # fields on sheets missing from the workbook
+    picked: Picked | None = None  # the form chosen by content (check_picked), and why
 
     @property
     def valid(self) -> bool:
@@ -83,13 +85,34 @@ def _is_word_package(data: bytes) -> bool:
 def check_bytes(
     data: bytes, name: str, form: Form, *, previous: Mapping[str, Any] | None = None
 ) -> FileResult:
+    return _check(data, name, form, None, previous)
+
+
+def check_picked(
+    data: bytes, name: str, picked: Picked, *, previous: Mapping[str, Any] | None = None
+) -> FileResult:
+    """Check `data` against the form `pick_form` chose for it, reusing what picking read."""
+    result = _check(data, name, picked.form, picked.opened, previous)
+    result.picked = picked
+    return result
+
+
+def _check(
+    data: bytes,
+    name: str,
+    form: Form,
+    opened: Any,
+    previous: Mapping[str, Any] | None,
+) -> FileResult:
+    # `opened` came from pick_form, which sniffs the kind the same way: a Page for "import",
+    # an XlsxPackage for "xlsx", None otherwise.
     kind = sniff_kind(data, name)
     if kind == "json":
         result = read_json(data, name, form)
     elif kind == "import":
-        result = read_published(data, name, form)
+        result = read_published(data, name, form, opened)
     else:
-        result = read_xlsx(data, name, form)
+        result = read_xlsx(data, name, form, opened)
     if result.readable:
         result.findings = validate(form, result, previous=previous)
     result.sha256 = hashlib.sha256(data).hexdigest()
@@ -100,6 +123,34 @@ def check_path(
     path: Path, form: Form, *, previous: Mapping[str, Any] | None = None, display: str | None = None
 ) -> FileResult:
     name = display or str(path)
+    data = load_input(path, name)
+    if isinstance(data, FileResult):
+        return data
+    return check_bytes(data, name, form, previous=previous)
+
+
+# Which form to check a file against, given its bytes and name (form.detect.pick_form, or a
+# form the user named), and last year's values for that form (or None).
+Chooser = Callable[[bytes, str], Picked]
+PreviousFor = Callable[[Form], Mapping[str, Any] | None]
+
+
+def check_path_as(
+    path: Path, choose: Chooser, *, previous: PreviousFor | None = None, display: str | None = None
+) -> FileResult:
+    """Read the file once, pick its form with `choose`, check it; `result.picked` says which
+    form and why (None when the file could not be read at all)."""
+    name = display or str(path)
+    data = load_input(path, name)
+    if isinstance(data, FileResult):
+        return data
+    picked = choose(data, name)
+    prior = previous(picked.form) if previous is not None else None
+    return check_picked(data, name, picked, previous=prior)
+
+
+def load_input(path: Path, name: str) -> bytes | FileResult:
+    """The file's bytes, or an unreadable result that says why."""
     try:
         data = read_capped(path)
     except NotRegularFile as exc:  # a pipe would block for ever, /dev/zero never end
@@ -116,7 +167,7 @@ def check_path(
         return FileResult(
             name, "xlsx", [make_finding("F07", file=name, detail=size)], readable=False
         )
-    return check_bytes(data, name, form, previous=previous)
+    return data
 
 
 def read_capped(path: Path, limit: int = READ_LIMIT) -> bytes | None:
@@ -126,10 +177,10 @@ def read_capped(path: Path, limit: int = READ_LIMIT) -> bytes | None:
 # ---- readers of each kind -------------------------------------------------------------------------
 
 
-def read_xlsx(data: bytes, name: str, form: Form) -> FileResult:
+def read_xlsx(data: bytes, name: str, form: Form, package: Any = None) -> FileResult:
     from xlcheck.reader import read_workbook
 
-    reading = read_workbook(data, form, name)
+    reading = read_workbook(data, form, name, package=package)
     if reading.readable:  # totals from the inputs: a cached total is never trusted
         skip = reading.overwritten | reading.missing_keys
         reading.findings += recompute_totals(form, reading.values, skip, reading.cached_totals)
@@ -214,10 +265,10 @@ def _not_json(name: str) -> None:
     raise _NotJsonConstant(name)
 
 
-def read_published(data: bytes, name: str, form: Form) -> FileResult:
-    from xlcheck.importers import import_report
+def read_published(data: bytes, name: str, form: Form, page: Any = None) -> FileResult:
+    from xlcheck.importers import import_page, import_report
 
-    imported = import_report(data, name, form)
+    imported = import_page(page, form) if page is not None else import_report(data, name, form)
     result = FileResult(name, "import", list(imported.findings), flatten(form, imported.doc))
     result.readable = imported.readable  # an unreadable file is not validated field by field
     result.labels_seen = tuple(imported.labels_seen)

@@ -18,11 +18,14 @@ import click
 from xlcheck import __version__
 from xlcheck.cli_common import (
     ToolError,
+    auto_form_option,
     fail,
+    form_choice_or_fail,
     form_option,
     lang_option,
     load_form_or_fail,
-    read_previous_or_fail,
+    previous_for,
+    say_picked,
     stop_on_failure,
     styler,
 )
@@ -102,7 +105,7 @@ def template(
     "--previous", type=click.Path(path_type=Path), help="上年报告（JSON 或 xlsx），用于跨年核对"
 )
 @lang_option
-@form_option
+@auto_form_option
 def check(
     files: Sequence[Path],
     errors_dir: Path | None,
@@ -112,14 +115,19 @@ def check(
     form_name: str,
 ) -> None:
     """校验报送的工作簿或 JSON / validate returned workbooks or canonical JSON."""
-    from xlcheck.check import check_path
+    from xlcheck.check import check_path_as
     from xlcheck.report import format_json, format_text
 
-    form = load_form_or_fail(form_name)
-    prior = read_previous_or_fail(form, previous, lang).values if previous else None
-    results = [check_path(Path(f), form, previous=prior) for f in files]
+    choice = form_choice_or_fail(form_name)
+    prior = previous_for(previous, lang) if previous else None
+    if prior is not None and not choice.is_auto:
+        prior(choice.forced)  # a previous report that cannot serve stops before any check
+    results = [check_path_as(Path(f), choice.choose, previous=prior) for f in files]
+    if fmt == "text":
+        for result in results:
+            say_picked(result, lang)
     if errors_dir is not None:
-        _write_error_workbooks(form, results, files, errors_dir, lang)
+        _write_error_workbooks(choice.default, results, files, errors_dir, lang)
     language: Lang = "en" if lang == "en" else "zh"
     text = (
         format_json(results, language)
@@ -142,7 +150,8 @@ def _write_error_workbooks(
         if result.valid or not result.readable or result.kind != "xlsx":
             continue
         wanted = names.take(source, ["errors"])
-        stop_on_failure(write_outputs(form, result, ["errors"], destination, wanted, options))
+        used = result.picked.form if result.picked else form
+        stop_on_failure(write_outputs(used, result, ["errors"], destination, wanted, options))
         said = "error workbook: " if lang == "en" else "错误清单："
         click.echo(f"{said}{source} → {folder / wanted['errors']}", err=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -17,6 +18,17 @@ form_option = click.option(
     default="gov-info-disclosure-2021",
     show_default=True,
     help="表单定义（名称或 JSON 文件）",
+)
+
+AUTO = "auto"
+# check, import, convert and fill: by default the form is picked per file by its content.
+auto_form_option = click.option(
+    "--form",
+    "form_name",
+    default=AUTO,
+    show_default=True,
+    help="表单定义（名称或 JSON 文件）；auto：按文件内容在内置表单中判定 / "
+    "form (name or JSON file); auto: picked per file by content among the bundled forms",
 )
 
 
@@ -48,6 +60,49 @@ def load_form_or_fail(name: str) -> Any:
         fail(f"表单定义有误：{exc}")
 
 
+@dataclass(frozen=True)
+class FormChoice:
+    """How a command picks each file's form: the one named by --form, or by content."""
+
+    forced: Any  # a Form when --form names one, else None
+    default: Any  # the form of a file that shows no other (the bundled default)
+    candidates: Any  # Sequence[Form]: the bundled forms, loaded when looked at
+
+    @property
+    def is_auto(self) -> bool:
+        return self.forced is None
+
+    def choose(self, data: bytes, name: str) -> Any:
+        """form.detect.Picked for one file's bytes."""
+        from xlcheck.form.detect import forced, pick_form
+
+        if self.forced is not None:
+            return forced(self.forced)
+        return pick_form(data, name, self.candidates, self.default)
+
+
+def form_choice_or_fail(name: str) -> FormChoice:
+    """--form auto picks among the bundled forms; any other name or file is forced."""
+    if name != AUTO:
+        form = load_form_or_fail(name)
+        return FormChoice(form, form, (form,))
+    from xlcheck.form.detect import bundled_forms
+    from xlcheck.form.load import DEFAULT_FORM
+
+    return FormChoice(None, load_form_or_fail(DEFAULT_FORM), bundled_forms())
+
+
+def say_picked(result: Any, lang: str) -> None:
+    """One line on stderr: which form a file was checked against, and why (auto only)."""
+    picked = getattr(result, "picked", None)
+    if picked is None or picked.basis == "forced":
+        return
+    en = lang == "en"
+    click.echo(
+        f"{result.path}{': ' if en else '：'}{picked.reason.get('en' if en else 'zh')}", err=True
+    )
+
+
 def read_previous_or_fail(form: Any, path: Path, lang: str) -> Any:
     """Last year's report (xlcheck.previous.Previous); one that cannot serve is exit 2."""
     from xlcheck.previous import PreviousError, read_previous
@@ -56,6 +111,19 @@ def read_previous_or_fail(form: Any, path: Path, lang: str) -> Any:
         return read_previous(path, form)
     except PreviousError as exc:
         fail(exc.text.get("en" if lang == "en" else "zh"))
+
+
+def previous_for(path: Path, lang: str) -> Any:
+    """Last year's values as each picked form reads them (read once per form; exit 2 when the
+    file cannot serve)."""
+    read: dict[Any, Any] = {}
+
+    def values(form: Any) -> Any:
+        if form not in read:
+            read[form] = read_previous_or_fail(form, path, lang).values
+        return read[form]
+
+    return values
 
 
 def styler(stream_is_tty: bool) -> Any:

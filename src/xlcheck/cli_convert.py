@@ -11,11 +11,12 @@ from typing import Any
 import click
 
 from xlcheck.cli_common import (
+    auto_form_option,
     fail,
-    form_option,
+    form_choice_or_fail,
     lang_option,
-    load_form_or_fail,
     read_previous_or_fail,
+    say_picked,
     stop_on_failure,
     styler,
 )
@@ -36,7 +37,7 @@ from xlcheck.form.model import Lang
     help="本地红头/样式模板 .docx",
 )
 @lang_option
-@form_option
+@auto_form_option
 def convert(
     files: Sequence[Path],
     target: str,
@@ -48,14 +49,14 @@ def convert(
     form_name: str,
 ) -> None:
     """把有效的工作簿转换为规范 JSON 或 Word 报告 / convert valid workbooks to JSON or Word."""
-    from xlcheck.check import check_path
     from xlcheck.report import format_text
 
-    form = load_form_or_fail(form_name)
+    choice = form_choice_or_fail(form_name)
     _ensure_folder(out_dir)
     run = FolderRun.make(out_dir, files, (target, "sourcemap", "errors"), lang, docx_template)
-    results = [check_path(Path(f), form) for f in files]
+    results = _check_all(files, choice, lang)
     for result, source in zip(results, files, strict=True):
+        form = result.picked.form if result.picked else choice.default
         if result.valid or (force and result.readable):
             kinds = [target, "sourcemap"] if source_map else [target]
             run.write(form, result, Path(source), kinds, "written")
@@ -65,6 +66,17 @@ def convert(
     if invalid:
         click.echo(format_text(invalid, lang, styler(sys.stdout.isatty())), nl=False)  # type: ignore[arg-type]
     sys.exit(0 if not invalid or (force and all(r.readable for r in results)) else 1)
+
+
+def _check_all(files: Sequence[Path], choice: Any, lang: str) -> list[Any]:
+    """Check each file against its form (picked by content unless --form forced one), saying
+    on stderr which form each was read as."""
+    from xlcheck.check import check_path_as
+
+    results = [check_path_as(Path(f), choice.choose) for f in files]
+    for result in results:
+        say_picked(result, lang)
+    return results
 
 
 def _ensure_folder(folder: Path) -> None:
@@ -143,24 +155,26 @@ _SAID = {
 )
 @click.option("--force", is_flag=True, help="覆盖已存在的文件")
 @lang_option
-@form_option
+@auto_form_option
 def fill(
     data: Path, output: Path, previous: Path | None, force: bool, lang: str, form_name: str
 ) -> None:
     """用规范 JSON 生成填好的锁定模板 / write a filled, locked template from canonical JSON."""
-    from xlcheck.check import check_path
+    from xlcheck.check import check_path_as
     from xlcheck.outputs import OutputError, write_atomic
     from xlcheck.previous import carried_values
     from xlcheck.report import format_text
     from xlcheck.xlsxout import write_template
 
-    form = load_form_or_fail(form_name)
+    choice = form_choice_or_fail(form_name)
     if output.exists() and not force:
         fail(f"输出文件已存在：{output}（加 --force 覆盖）")
-    result = check_path(data, form)
+    result = check_path_as(data, choice.choose)  # the JSON's form + form_version pick the form
+    say_picked(result, lang)
     if not result.readable:
         click.echo(format_text([result], lang), nl=False)  # type: ignore[arg-type]
         sys.exit(1)
+    form = result.picked.form if result.picked else choice.default
     last = read_previous_or_fail(form, previous, lang) if previous is not None else None
     _refuse_out_of_range([result] if last is None else [result, last.result], lang)
     values = dict(result.values)
@@ -196,18 +210,18 @@ def _refuse_out_of_range(results: list[Any], lang: str) -> None:
     "-o", "--out-dir", type=click.Path(path_type=Path), default=Path("."), show_default=True
 )
 @lang_option
-@form_option
+@auto_form_option
 def import_cmd(files: Sequence[Path], out_dir: Path, lang: str, form_name: str) -> None:
     """把已发布的报告（.txt/.html/.docx）转为规范 JSON 并审查 / import published reports."""
-    from xlcheck.check import check_path
     from xlcheck.report import format_text
 
-    form = load_form_or_fail(form_name)
+    choice = form_choice_or_fail(form_name)
     _ensure_folder(out_dir)
     run = FolderRun.make(out_dir, files, ("json", "readings"), lang)
-    results = [check_path(Path(f), form) for f in files]
+    results = _check_all(files, choice, lang)
     for result, source in zip(results, files, strict=True):
         if result.readable:
+            form = result.picked.form if result.picked else choice.default
             run.write(form, result, Path(source), ["json", "readings"], "written")
     click.echo(format_text(results, lang, styler(sys.stdout.isatty())), nl=False)  # type: ignore[arg-type]
     sys.exit(0 if all(r.valid for r in results) else 1)

@@ -99,6 +99,7 @@ def _file_dict(result: FileResult, lang: Lang) -> dict[str, Any]:
         "readable": result.readable,
         "kind": result.kind,
         "template": result.template or None,
+        "form": result.picked.describe(lang) if result.picked else None,
         "errors": errors,
         "warnings": warnings,
         "findings": [f.to_dict(lang) for f in result.findings],
