@@ -26,6 +26,7 @@ from xlcheck.checks.rules import check_rules
 from xlcheck.checks.schema import check_schema
 from xlcheck.codes import detail, make_finding, size_mb
 from xlcheck.findings import Finding, has_errors
+from xlcheck.form.detect import Picked
 from xlcheck.form.model import Form
 from xlcheck.regular import NotRegularFile, read_regular
 
@@ -48,6 +49,7 @@ class FileResult:
     input_document: dict[str, Any] | None = None  # JSON input as given: the schema checks it
     labels_seen: tuple[str, ...] = ()  # labels found in a published report (2019-format check)
     missing_keys: frozenset[str] = frozenset()  # fields on sheets missing from the workbook
+    picked: Picked | None = None  # the form chosen by content (check_picked), and why
 
     @property
     def valid(self) -> bool:
@@ -83,13 +85,34 @@ def _is_word_package(data: bytes) -> bool:
 def check_bytes(
     data: bytes, name: str, form: Form, *, previous: Mapping[str, Any] | None = None
 ) -> FileResult:
+    return _check(data, name, form, None, previous)
+
+
+def check_picked(
+    data: bytes, name: str, picked: Picked, *, previous: Mapping[str, Any] | None = None
+) -> FileResult:
+    """Check `data` against the form `pick_form` chose for it, reusing what picking read."""
+    result = _check(data, name, picked.form, picked.opened, previous)
+    result.picked = picked
+    return result
+
+
+def _check(
+    data: bytes,
+    name: str,
+    form: Form,
+    opened: Any,
+    previous: Mapping[str, Any] | None,
+) -> FileResult:
+    # `opened` came from pick_form, which sniffs the kind the same way: a Page for "import",
+    # an XlsxPackage for "xlsx", None otherwise.
     kind = sniff_kind(data, name)
     if kind == "json":
         result = read_json(data, name, form)
     elif kind == "import":
-        result = read_published(data, name, form)
+        result = read_published(data, name, form, opened)
     else:
-        result = read_xlsx(data, name, form)
+        result = read_xlsx(data, name, form, opened)
     if result.readable:
         result.findings = validate(form, result, previous=previous)
     result.sha256 = hashlib.sha256(data).hexdigest()
@@ -126,10 +149,10 @@ def read_capped(path: Path, limit: int = READ_LIMIT) -> bytes | None:
 # ---- readers of each kind -------------------------------------------------------------------------
 
 
-def read_xlsx(data: bytes, name: str, form: Form) -> FileResult:
+def read_xlsx(data: bytes, name: str, form: Form, package: Any = None) -> FileResult:
     from xlcheck.reader import read_workbook
 
-    reading = read_workbook(data, form, name)
+    reading = read_workbook(data, form, name, package=package)
     if reading.readable:  # totals from the inputs: a cached total is never trusted
         skip = reading.overwritten | reading.missing_keys
         reading.findings += recompute_totals(form, reading.values, skip, reading.cached_totals)
@@ -214,10 +237,10 @@ def _not_json(name: str) -> None:
     raise _NotJsonConstant(name)
 
 
-def read_published(data: bytes, name: str, form: Form) -> FileResult:
-    from xlcheck.importers import import_report
+def read_published(data: bytes, name: str, form: Form, page: Any = None) -> FileResult:
+    from xlcheck.importers import import_page, import_report
 
-    imported = import_report(data, name, form)
+    imported = import_page(page, form) if page is not None else import_report(data, name, form)
     result = FileResult(name, "import", list(imported.findings), flatten(form, imported.doc))
     result.readable = imported.readable  # an unreadable file is not validated field by field
     result.labels_seen = tuple(imported.labels_seen)

@@ -444,6 +444,38 @@ DETAILS: dict[str, Text] = {
         "none of the template's sheets, no template identification",
     ),
     "template_id": Text("模板标识为 {template_id}", "its template identification is {template_id}"),
+    # Which form a submission was checked against, and why (form.detect.Picked.reason)
+    "pick_forced": Text("按指定的表单：{form}", "the form asked for: {form}"),
+    "pick_only": Text("唯一可用的表单：{form}", "the only form available: {form}"),
+    "pick_template": Text("按模板标识判定为{form}", "by its template identification: {form}"),
+    "pick_json": Text(
+        "按文件中的 form 与 form_version 判定为{form}",
+        "by the document's form and form_version: {form}",
+    ),
+    "pick_sheet_label": Text(
+        "没有模板标识，按{table}的标签「{label}」判定为{form}",
+        "no template identification; by the label “{label}” of {table}: {form}",
+    ),
+    "pick_marker": Text(
+        "按{table}的标签「{label}」判定为{form}",
+        "by the label “{label}” of {table}: {form}",
+    ),
+    "pick_no_marker": Text(
+        "未见其他格式的标志，按默认表单：{form}",
+        "no marks of another format; the default form: {form}",
+    ),
+    "pick_unnamed": Text(
+        "文件没有写明 form，按默认表单：{form}",
+        "the document names no form; the default form: {form}",
+    ),
+    "pick_unknown": Text(
+        "文件写明的表单「{declared}」不在可用表单中，按默认表单：{form}",
+        "the document names the form “{declared}”, which is not available; the default form: {form}",
+    ),
+    "pick_unreadable": Text(
+        "无法读取文件以判定表单，按默认表单：{form}",
+        "the file could not be read to tell its form; the default form: {form}",
+    ),
     # F17: what a path that is no regular file is
     "file_kind_fifo": Text("是命名管道", "a named pipe"),
     "file_kind_char_device": Text("是字符设备", "a character device"),

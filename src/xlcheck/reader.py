@@ -73,11 +73,16 @@ class Reading:
 
 
 def read_workbook(
-    source: Path | bytes, form: Form, display_name: str, limits: Limits | None = None
+    source: Path | bytes,
+    form: Form,
+    display_name: str,
+    limits: Limits | None = None,
+    package: XlsxPackage | None = None,
 ) -> Reading:
+    """Read the workbook; `package`, when given, is `source` already opened (by form picking)."""
     reading = Reading()
     try:
-        package = open_package(source, limits or Limits())
+        package = package or open_package(source, limits or Limits())
         _read_package(package, form, display_name, reading)
     except PackageError as exc:
         code = PACKAGE_CODES.get(exc.code, "F06")
@@ -91,7 +96,7 @@ def read_workbook(
 
 
 def _read_package(package: XlsxPackage, form: Form, name: str, reading: Reading) -> None:
-    reading.template = _template_identity(package)
+    reading.template = template_identity(package)
     problem = _identity_problem(form, reading.template, package, name)
     if problem and problem.is_error:
         reading.findings.append(problem)
@@ -110,7 +115,8 @@ def _read_package(package: XlsxPackage, form: Form, name: str, reading: Reading)
 # ---- which template is this ---------------------------------------------------------------------
 
 
-def _template_identity(package: XlsxPackage) -> dict[str, str]:
+def template_identity(package: XlsxPackage) -> dict[str, str]:
+    """What the workbook says of its template (custom properties, else the _xlcheck sheet)."""
     props = package.custom_properties
     found = {k: props[f"xlcheck.{k}"] for k in META_KEYS if f"xlcheck.{k}" in props}
     if len(found) < len(META_KEYS) and any(s.name == META_SHEET for s in package.sheets):

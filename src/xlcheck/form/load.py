@@ -14,7 +14,7 @@ from typing import Any
 
 from xlcheck.form.definition_schema import validate_definition
 from xlcheck.form.layout import build_sheets, type_ranges
-from xlcheck.form.model import Form, Section
+from xlcheck.form.model import Detect, Form, Section
 from xlcheck.form.params import COMPARE_OPS
 from xlcheck.form.parts import FormError, set_item, text_of
 from xlcheck.form.published import build_published
@@ -122,7 +122,18 @@ def build_form(data: Mapping[str, Any], *, source: str | None = None) -> Form:
             rules,
         ),
         published=build_published(data.get("import", {}), sheets, fields, rules, sections, roles),
+        detect=_detect(data.get("detect", {})),
         source=source,
+    )
+
+
+def _detect(raw: Mapping[str, Any]) -> Detect:
+    """The `detect` block (its shape is checked by the definition schema)."""
+    if not isinstance(raw, Mapping):
+        raise FormError("detect: must be an object")
+    return Detect(
+        labels=tuple(str(t) for t in raw.get("labels", [])),
+        single_rows=tuple(str(t) for t in raw.get("single_rows", [])),
     )
 
 

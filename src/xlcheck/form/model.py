@@ -300,6 +300,16 @@ class Published:
         return tuple(dict.fromkeys(role for e in self.name_endings for role, _ in e.values))
 
 
+@dataclass(frozen=True)
+class Detect:
+    """What tells this form's published reports apart by content (spec: the form's `detect`):
+    `labels` match a whole table cell's text; `single_rows` are row labels that stand alone in
+    this form but are divided into sub-rows in others (the cells after them hold numbers)."""
+
+    labels: tuple[str, ...] = ()
+    single_rows: tuple[str, ...] = ()
+
+
 # eq=False: a loaded form is one object, compared and hashed by identity, so that per-form
 # caches (functools.lru_cache in checks/) can key on it.
 @dataclass(frozen=True, eq=False)
@@ -322,6 +332,7 @@ class Form:
     roles: Roles = Roles()
     previous_forms: tuple[PreviousForm, ...] = ()
     published: Published = Published()
+    detect: Detect = Detect()
     source: str | None = field(
         default=None, compare=False
     )  # the definition file, when loaded from one
