@@ -45,7 +45,7 @@ def _rows(summary: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
 def test_each_office_is_checked_against_its_own_form(mixed: dict[str, Any]) -> None:
     inbox: MixedInbox = mixed["inbox"]
     assert _rows(mixed["summary"]) == inbox.expected
-    assert mixed["report"].counts == {"通过": 11, "有错误": 2, "已被新版本取代": 1}
+    assert mixed["report"].counts == {"通过": 12, "有错误": 2, "已被新版本取代": 1}
     changed = _rows(mixed["summary"])[OFFICES[CHANGED_FORMAT]]
     assert changed == [("已被新版本取代", "2019"), ("通过", "2021")]
 
@@ -120,7 +120,9 @@ def test_summary_workbook_has_a_totals_and_rules_sheet_per_form(
         ("2019", form19, ("applications.new.total", "proactive.procurement.amount_wan_yuan")),
     ):
         sheet = book[f"合计-{version}"]
-        assert str(sheet["A1"].value).startswith(f"全县合计（{version} 年格式，{len(valid[version])}")
+        assert str(sheet["A1"].value).startswith(
+            f"全县合计（{version} 年格式，{len(valid[version])}"
+        )
         for key in keys:
             assert _total_cell(sheet, f, key) == pytest.approx(_sum(f, valid[version], key))
         texts = [c.value for r in sheet.iter_rows() for c in r if isinstance(c.value, str)]
