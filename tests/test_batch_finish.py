@@ -92,7 +92,7 @@ def test_text_flags_and_missing_cells_are_not_summed(form: Form) -> None:
 def test_the_spool_keeps_values_apart_from_the_record(form: Form) -> None:
     with tempfile.TemporaryFile() as scratch:
         spool = Spool(scratch, {(form.id, form.form_version): form})
-        outcome = Outcome("ab", True, True, office_key="name:甲", office="甲")
+        outcome = Outcome(None, True, True, office_key="name:甲", office="甲")
         for seq, when in enumerate((2.0, 1.0)):
             envelope = Envelope(seq, f"{seq}.xlsx", f"{seq}.xlsx", when=when)
             spool.append(Record(envelope, outcome), {"a": seq})
