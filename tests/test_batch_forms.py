@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,9 @@ def test_outputs_are_in_the_submissions_form(mixed: dict[str, Any]) -> None:
         assert names == [f"{base}-{year}.docx", f"{base}-{year}.json"]
         doc = json.loads((out / base / f"{base}-{year}.json").read_text(encoding="utf-8"))
         assert doc["form_version"] == version and doc["agency"]["name"] == office
+        with zipfile.ZipFile(out / base / f"{base}-{year}.docx") as word:
+            text = word.read("word/document.xml").decode("utf-8")
+        assert ("本年新制作数量" in text) == (version == "2019")  # table 二 in its own layout
     superseded = list((out / safe_filename(OFFICES[CHANGED_FORMAT]) / "superseded").iterdir())
     assert [p.suffix for p in sorted(superseded)] == [".docx", ".json"]
     doc = json.loads(next(p for p in superseded if p.suffix == ".json").read_text("utf-8"))
@@ -158,4 +162,40 @@ def test_with_form_every_file_uses_that_form(mixed: dict[str, Any], tmp_path: Pa
     assert summary["counts"]["通过"] == 7 and summary["counts"]["无法读取"] == 7
     book = load_workbook(tmp_path / "out" / "汇总.xlsx", read_only=True)
     assert book.sheetnames == ["汇总", "合计", "规则"]
+    book.close()
+
+
+def test_a_state_of_the_old_shape_is_started_afresh(mixed: dict[str, Any], tmp_path: Path) -> None:
+    """State version 3 records each outcome's form; an older state (or an outcome row this version
+    cannot read) is checked again, never misread."""
+    import sqlite3
+
+    out = tmp_path / "out"
+    shutil.copytree(mixed["out"], out)
+    with sqlite3.connect(out / ".xlcheck-state.sqlite") as db:
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'version'")
+    report = run_batch(BatchOptions([mixed["inbox"].root], out, jobs=2, docx=True))
+    assert report.reused == 0 and report.counts == mixed["report"].counts
+    with sqlite3.connect(out / ".xlcheck-state.sqlite") as db:
+        db.execute("UPDATE entry SET outcome = '{\"readable\": true}'")
+    report = run_batch(BatchOptions([mixed["inbox"].root], out, jobs=2, docx=True))
+    assert report.reused == 0 and report.counts == mixed["report"].counts
+
+
+def test_the_command_picks_each_files_form(mixed: dict[str, Any], tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "xlcheck", "batch", str(mixed["inbox"].root)]
+    done = subprocess.run(
+        [*command, "-o", str(tmp_path / "out"), "--no-docx"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.strip() == "通过 12 份，有错误 2 份，无法读取 0 份，已被新版本取代 1 份"
+    book = load_workbook(tmp_path / "out" / "汇总.xlsx", read_only=True)
+    assert book.sheetnames == ["汇总", "合计-2021", "合计-2019", "规则-2021", "规则-2019"]
     book.close()
