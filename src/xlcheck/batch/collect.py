@@ -18,7 +18,7 @@ from xlcheck.inbox.walk import gather_deferring_mail
 from .aggregate import Aggregate
 from .mailpool import MailPool
 from .pool import Result, chunked, run_pool
-from .records import Envelope, Outcome, Record, envelope_of, unreadable
+from .records import Envelope, Ignored, Outcome, Record, envelope_of, unreadable
 from .worker import Job, Settings, store_key
 
 FormIdent = tuple[str, str]  # (form id, form version)
@@ -209,19 +209,18 @@ class Spool:
         values: dict[str, Any] = json.loads(self.fh.readline())
         return values
 
-    def add_skipped(self, record: dict[str, Any], duplicate: bool = False) -> None:
+    def add_skipped(self, ignored: Ignored, duplicate: bool = False) -> None:
         """A file that is not a submission (listed in the summaries, never checked), or a
         duplicate of one (checked, then found to repeat an earlier copy)."""
         self.db.execute(
             "INSERT INTO skipped VALUES (?, ?, ?)",
-            (record["seq"], json.dumps(record, ensure_ascii=False, default=str), duplicate),
+            (ignored.envelope.seq, _json_line(ignored.to_json()).decode("utf-8"), duplicate),
         )
 
-    def skipped(self) -> Iterator[dict[str, Any]]:
+    def skipped(self) -> Iterator[Ignored]:
         """The files that are not submissions, in gather order, read back from the database."""
         for (text,) in self.db.execute("SELECT record FROM skipped ORDER BY seq"):
-            record: dict[str, Any] = json.loads(text)
-            yield record
+            yield Ignored.from_json(json.loads(text))
 
     def ignored_count(self, duplicates: bool = False) -> int:
         """How many files were no submission (or, with duplicates=True, repeated one)."""
@@ -310,8 +309,7 @@ def collect(
                     envelopes[seq] = record
                     finish(seq, skipped_outcome(item, lang), {})
                 else:
-                    skipped = {"reason": item.reason, "detail": item.detail}
-                    spool.add_skipped(record.to_json() | skipped)
+                    spool.add_skipped(Ignored(record, item.reason, item.detail))
                 continue
             counter["seen"] += 1
             envelopes[seq] = record

@@ -17,7 +17,7 @@ from .aggregate import Aggregate, check_aggregate
 from .collect import NO_TIME, Entry, FormIdent, Spool
 from .offices import missing_offices, safe_filename
 from .place import place_outputs
-from .records import Outcome, Record
+from .records import Ignored, Outcome, Record
 from .state import State
 from .summary import FormSection, SummaryBook, SummaryJson, relative
 
@@ -100,7 +100,7 @@ def run_finish(plan: Plan, spool: Spool, json_fh: IO[bytes], xlsx_fh: IO[bytes])
             plan.rows.append(_slim(row))
     sections = [_section(plan, spool, form, forms) for form in forms]
     missing = missing_offices(plan.roster, plan.reported) if plan.roster is not None else None
-    book.finish(sections, missing, spool.skipped())
+    book.finish(sections, missing, (ignored.to_json() for ignored in spool.skipped()))
     summary.finish(_tail(plan, sections, missing, spool.skipped()))
 
 
@@ -172,11 +172,8 @@ def skip_duplicate(plan: Plan, spool: Spool, entry: Entry, record: Record) -> No
     office = outcome.office or envelope.filename
     text = (en if plan.lang == "en" else zh).format(office=office, original=original.origin)
     detail = f"same content as {original.origin}" + (" (the same input)" if same else "")
-    data = envelope.to_json()
-    keys = ("seq", "origin", "filename", "sender", "subject", "date")
-    skipped = {k: data[k] for k in keys} | {"reason": DUPLICATE, "detail": detail}
-    skipped |= {"office": outcome.office, "duplicate_of": original.origin, "text": text}
-    spool.add_skipped(skipped, duplicate=True)
+    ignored = Ignored(envelope, DUPLICATE, detail, outcome.office, original.origin, text)
+    spool.add_skipped(ignored, duplicate=True)
 
 
 def make_row(plan: Plan, record: Record, current: bool) -> dict[str, Any]:
@@ -286,7 +283,7 @@ def _tail(
     plan: Plan,
     sections: list[FormSection],
     missing: list[tuple[str, str | None]] | None,
-    skipped: Iterator[dict[str, Any]],
+    skipped: Iterator[Ignored],
 ) -> dict[str, Any]:
     """What follows the rows in summary.json; `skipped` is streamed (SummaryJson.finish).
 
@@ -320,8 +317,9 @@ def _totals_item(plan: Plan, section: FormSection) -> dict[str, Any]:
     }
 
 
-def _skipped_item(record: Mapping[str, Any]) -> dict[str, Any]:
-    item = {k: record.get(k) for k in SKIPPED_KEYS}
-    if record.get("reason") == DUPLICATE:
-        item.update({k: record.get(k) for k in DUPLICATE_KEYS})
+def _skipped_item(ignored: Ignored) -> dict[str, Any]:
+    record = ignored.to_json()
+    item = {k: record[k] for k in SKIPPED_KEYS}
+    if ignored.reason == DUPLICATE:
+        item.update({k: record[k] for k in DUPLICATE_KEYS})
     return item

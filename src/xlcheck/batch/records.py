@@ -1,5 +1,6 @@
 """The typed records of a batch: what a worker found about one submission (`Outcome`), where the
-submission came from (`Envelope`), and the two together as the spool keeps them (`Record`).
+submission came from (`Envelope`), the two together as the spool keeps them (`Record`), and a
+file listed as no submission of its own (`Ignored`).
 
 They cross process boundaries (pickled) and are kept on disk as JSON (the scratch spool, the
 re-run state), so each has `to_json` and `from_json`; `from_json` raises ValueError on a shape it
@@ -121,6 +122,32 @@ class Record:
             raise ValueError("not a spooled record")
         rest = {k: v for k, v in data.items() if k != "outcome"}
         return cls(Envelope.from_json(rest), Outcome.from_json(data["outcome"]))
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A file on 已忽略的文件: no submission (a PDF, an e-mail without attachment), or a later
+    copy of one (`duplicate_of` names the copy it repeats, `text` says so in the batch's language)."""
+
+    envelope: Envelope
+    reason: str
+    detail: str
+    office: str | None = None
+    duplicate_of: str | None = None
+    text: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        rest = {k: v for k, v in dataclasses.asdict(self).items() if k != "envelope"}
+        return {**self.envelope.to_json(), **rest}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Ignored:
+        if not isinstance(data, dict):
+            raise ValueError("not an ignored file")
+        names = {f.name for f in dataclasses.fields(Envelope)}
+        envelope = Envelope.from_json({k: v for k, v in data.items() if k in names})
+        rest = {k: v for k, v in data.items() if k not in names}
+        return _build(cls, {**rest, "envelope": envelope})
 
 
 def _build(cls: type[_T], data: Any, tuples: tuple[str, ...] = ()) -> _T:
