@@ -165,3 +165,59 @@ def _expect(form: Form, inbox: Inbox) -> None:
             inbox.values[i] = office_values(form, i)
         if 17 <= i <= 28:
             inbox.emailed.add(name)
+
+
+# ---- a county inbox that mixes the 2021 format and the 2019 trial format ------------------------
+
+FORMAT_2019 = {12, 13, 14, 15, 16, 20}  # offices that still report in the 2019 layout
+CHANGED_FORMAT = 6  # sends a 2019-format report first, then a 2021 one: the later one is current
+
+
+def office_values_2019(form19: Form, index: int) -> dict[str, Any]:
+    """Office `index` in the 2019 format: same identity, table 三/四 as in 2021, its own table 二."""
+    from documents import valid_values_2019
+
+    tier = "township" if index in TOWNSHIPS else "county"
+    values = valid_values_2019(form19, seed=index, tier=tier)
+    values["agency.name"] = OFFICES[index]
+    values["agency.credit_code"] = credit_code(index) if index % 2 == 0 else None
+    if index in INVALID_R1:
+        values["applications.carried_forward.natural_person"] += 1
+    return values
+
+
+@dataclass
+class MixedInbox:
+    """Loose workbooks of both formats; `valid` holds each form version's current valid values."""
+
+    root: Path
+    expected: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # office -> rows
+    valid: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "2021"/"2019" -> values
+
+
+def build_mixed_inbox(form21: Form, form19: Form, root: Path) -> MixedInbox:
+    """Offices 0-5, 10 in the 2021 format, FORMAT_2019 in the 2019 one (10 and 16 break R1),
+    CHANGED_FORMAT first in 2019 (older file) and then in 2021."""
+    import os
+
+    inbox = MixedInbox(root, valid={"2021": [], "2019": []})
+    root.mkdir(parents=True, exist_ok=True)
+    plan = [(i, "2021") for i in [*range(6), 10]] + [(i, "2019") for i in sorted(FORMAT_2019)]
+    plan += [(CHANGED_FORMAT, "2019"), (CHANGED_FORMAT, "2021")]
+    for n, (index, version) in enumerate(plan):
+        form = form19 if version == "2019" else form21
+        values = office_values_2019(form19, index) if version == "2019" else None
+        values = values or office_values(form21, index)
+        path = root / f"报表{n:02d}.xlsx"
+        path.write_bytes(workbook(form, values))
+        os.utime(path, (1e9 + n, 1e9 + n))  # the later file of CHANGED_FORMAT is its current one
+        valid = index not in INVALID_R1
+        status = "通过" if valid else "有错误"
+        rows = inbox.expected.setdefault(OFFICES[index], [])
+        if rows:  # the earlier submission of this office is superseded by this one
+            rows[-1] = ("已被新版本取代", rows[-1][1])
+            inbox.valid[rows[-1][1]].pop()
+        rows.append((status, version))
+        if valid:
+            inbox.valid[version].append(values)
+    return inbox

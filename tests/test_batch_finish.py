@@ -15,6 +15,7 @@ from documents import valid_values
 from xlcheck.batch import BatchOptions, run_batch
 from xlcheck.batch.aggregate import AMOUNT_PLACES, Aggregate
 from xlcheck.batch.collect import Spool
+from xlcheck.batch.records import Envelope, Outcome, Record
 from xlcheck.form import Form
 
 FEES = "proactive.fees_wan_yuan"
@@ -90,14 +91,15 @@ def test_text_flags_and_missing_cells_are_not_summed(form: Form) -> None:
 
 def test_the_spool_keeps_values_apart_from_the_record(form: Form) -> None:
     with tempfile.TemporaryFile() as scratch:
-        spool = Spool(scratch, Aggregate(form))
+        spool = Spool(scratch, {(form.id, form.form_version): form})
+        outcome = Outcome(None, True, True, office_key="name:甲", office="甲")
         for seq, when in enumerate((2.0, 1.0)):
-            outcome = {"readable": True, "office_key": "name:甲", "office": "甲"}
-            spool.append({"seq": seq, "when": when, "outcome": outcome}, {"a": seq})
+            envelope = Envelope(seq, f"{seq}.xlsx", f"{seq}.xlsx", when=when)
+            spool.append(Record(envelope, outcome), {"a": seq})
         ordered = list(spool.ordered())
         assert [(e.seq, current) for e, current in ordered] == [(1, False), (0, True)]
         entry = ordered[0][0]
-        assert spool.read(entry) == {"seq": 1, "when": 1.0, "outcome": outcome}
+        assert spool.read(entry) == Record(Envelope(1, "1.xlsx", "1.xlsx", when=1.0), outcome)
         assert spool.values(entry) == {"a": 1}
         spool.close()
 

@@ -62,9 +62,10 @@ def run(form: Form, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
     )
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     book = load_workbook(out / "汇总.xlsx", read_only=True)
+    origin = [c.value for c in next(book["汇总"].iter_rows(max_row=1))].index("来源")
     listed = {
         str(row[column])
-        for title, column in (("汇总", 9), ("已忽略的文件", 0))
+        for title, column in (("汇总", origin), ("已忽略的文件", 0))
         for row in book[title].iter_rows(min_row=2, values_only=True)
         if len(row) > column and row[column]
     }

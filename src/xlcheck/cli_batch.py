@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from xlcheck.cli_common import fail, form_option, lang_option
+from xlcheck.cli_common import fail, lang_option
 
 
 @click.command()
@@ -26,7 +26,12 @@ from xlcheck.cli_common import fail, form_option, lang_option
 @click.option("--no-docx", is_flag=True, help="不生成 Word 报告")
 @click.option("--rerun", is_flag=True, help="内容未变的文件也重新校验")
 @lang_option
-@form_option
+@click.option(
+    "--form",
+    "form_name",
+    default=None,
+    help="表单定义（名称或 JSON 文件）；不指定时逐份按内容判断格式（2021 年格式或 2019 年试行格式）",
+)
 def batch(
     inputs: Sequence[Path],
     out_dir: Path,
@@ -36,7 +41,7 @@ def batch(
     no_docx: bool,
     rerun: bool,
     lang: str,
-    form_name: str,
+    form_name: str | None,
 ) -> None:
     """批量处理收件箱：文件夹、.xlsx、.zip、.eml、.mbox / check a whole inbox."""
     from xlcheck.batch import BatchError, BatchOptions, run_batch

@@ -2,6 +2,8 @@
 
 `run_batch(options)` gathers submissions, checks each in a worker process, writes each office's
 outputs under OUTDIR/<office>/, and summarises everything in 汇总.xlsx and summary.json.
+Without a form named, each submission is checked against the bundled form it was made in
+(picked by content), and the summaries keep a 合计 and a 规则 per form.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from xlcheck import __version__
 from xlcheck.form.model import Form, Lang
 from xlcheck.outputs import TEMP_PREFIX, TEMP_SUFFIX, OutputError, write_atomic
 
-from .aggregate import Aggregate
-from .collect import Spool, collect, make_runner
+from .collect import FormIdent, Spool, collect, make_runner
 from .finish import FAILED, PASSED, STATUSES, SUPERSEDED, UNREADABLE, Plan, run_finish
 from .mailpool import MailPool
 from .offices import read_roster, roster_keys
 from .place import prune_store, remove_stale
+from .records import Outcome
 from .state import STORE_DIR, State, cached_result, load_state
 from .worker import Settings
 
@@ -58,7 +60,7 @@ class BatchOptions:
     drafts: bool = False
     roster: Path | None = None
     lang: str = "zh"
-    form_name: str = "gov-info-disclosure-2021"
+    form_name: str | None = None  # None: each submission's form picked by content (bundled)
     docx: bool = True
     force_rerun: bool = False
     outputs: bool = True  # False: check only; no per-office files, no re-run state
@@ -118,21 +120,21 @@ def run_batch(
     """Check every input; raise BatchError only when the batch cannot run at all."""
     out_dir = _prepare(options.out_dir)
     remove_crash_leftovers(out_dir)
-    form = _load_form(options.form_name)
+    names, forms = _load_forms(options.form_name)
     roster = _read_roster(options.roster)
     store = out_dir / STORE_DIR if options.outputs else None
-    state = _open_state(out_dir, _config(form, options)) if options.outputs else None
+    state = _open_state(out_dir, _config(forms, options)) if options.outputs else None
     lookup = _lookup(state, store, options.force_rerun)
     settings = Settings(store, cast(Lang, options.lang), options.docx, options.timeout)
     workers = options.jobs or os.cpu_count() or 1
-    runner = make_runner(workers, options.form_name, settings)
+    runner = make_runner(workers, names, settings)
     mail = MailPool(max(1, workers // 2), options.timeout)  # parsing costs a third of a check
-    plan = Plan(form, out_dir, store, options.drafts, options.lang, roster, state=state)
+    plan = Plan(forms, out_dir, store, options.drafts, options.lang, roster, state=state)
     plan.roster_keys = roster_keys(roster) if roster is not None else set()
     remember = state.remember if state is not None else None  # only a re-run state needs them
     try:
         with tempfile.TemporaryFile(dir=out_dir, prefix=".xlcheck-spool-") as scratch:
-            spool = Spool(scratch, Aggregate(form))
+            spool = Spool(scratch, forms)
             try:
                 reused = collect(
                     options.inputs,
@@ -202,13 +204,25 @@ _OUTPUT_DEPTH = 3
 _CRASH_LEFTOVER = re.compile(re.escape(TEMP_PREFIX) + r"[A-Za-z0-9_]+" + re.escape(TEMP_SUFFIX))
 
 
-def _load_form(name: str) -> Form:
-    from xlcheck.form import load_form
+def _load_forms(name: str | None) -> tuple[tuple[str, ...], dict[FormIdent, Form]]:
+    """The names the workers load and the forms by (id, version), newest first: the one named,
+    or every bundled form (each submission's form is then picked by its content)."""
+    from xlcheck.form import available_forms, load_form
 
-    try:
-        return load_form(name)
-    except Exception as exc:
-        raise BatchError(f"无法载入报表定义「{name}」：{exc}") from exc
+    names = (name,) if name is not None else tuple(available_forms())
+    forms: dict[FormIdent, Form] = {}
+    for each in names:
+        try:
+            form = load_form(each)
+        except Exception as exc:
+            raise BatchError(f"无法载入报表定义「{each}」：{exc}") from exc
+        if (form.id, form.form_version) in forms:  # picking could not tell the two apart
+            raise BatchError(
+                f"报表定义「{each}」与另一个的表单和版本相同：{form.id} {form.form_version}"
+            )
+        forms[(form.id, form.form_version)] = form
+    ordered = sorted(forms.items(), key=lambda item: item[1].form_version, reverse=True)
+    return names, dict(ordered)
 
 
 def _read_roster(path: Path | None) -> list[tuple[str, str | None]] | None:
@@ -220,12 +234,11 @@ def _read_roster(path: Path | None) -> list[tuple[str, str | None]] | None:
         raise BatchError(f"无法读取机关名单「{path}」：{exc}") from exc
 
 
-def _config(form: Form, options: BatchOptions) -> dict[str, Any]:
-    """What the stored outputs depend on besides the input bytes."""
+def _config(forms: dict[FormIdent, Form], options: BatchOptions) -> dict[str, Any]:
+    """What the stored outputs depend on besides the input bytes: the forms a submission could
+    be checked against (another set may pick another form), the version and the settings."""
     return {
-        "form": form.id,
-        "form_version": form.form_version,
-        "template_version": form.template_version,
+        "forms": [[f.id, f.form_version, f.template_version] for f in forms.values()],
         "xlcheck": __version__,
         "lang": options.lang,
         "docx": options.docx,
@@ -241,7 +254,7 @@ def _open_state(out_dir: Path, config: dict[str, Any]) -> State:
 
 def _lookup(
     state: State | None, store: Path | None, force: bool
-) -> Callable[[str], tuple[dict[str, Any], dict[str, Any]] | None]:
+) -> Callable[[str], tuple[Outcome, dict[str, Any]] | None]:
     if state is None or store is None or force:
         return lambda sha: None
     return lambda sha: cached_result(state, store, sha)

@@ -6,19 +6,22 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from xlcheck.inbox import Skipped, Submission, gather
+from xlcheck.form.model import Form
+from xlcheck.inbox import Skipped, gather
 from xlcheck.inbox.walk import gather_deferring_mail
 
 from .aggregate import Aggregate
 from .mailpool import MailPool
 from .pool import Result, chunked, run_pool
-from .worker import Job, Settings, store_key, unreadable_outcome
+from .records import Envelope, Ignored, Outcome, Record, envelope_of, unreadable
+from .worker import Job, Settings, store_key
+
+FormIdent = tuple[str, str]  # (form id, form version)
 
 Runner = Callable[[Iterable[list[Job]]], Iterator[Result]]
 
@@ -98,13 +101,15 @@ class Spool:
     Each record's line is followed by a line with its values (a few hundred cells), which the
     finishing pass decodes only when it needs them (changed cells, a superseded valid report).
     The index lives in a private, temporary on-disk SQLite database (sqlite3.connect("")), so
-    the parent's memory does not grow with the number of submissions. `total` is the running
-    county total of the valid reports spooled so far (see collect).
+    the parent's memory does not grow with the number of submissions. `totals` holds, per form,
+    the running county total of the valid reports in that form spooled so far (see collect).
     """
 
-    def __init__(self, fh: IO[bytes], total: Aggregate) -> None:
+    def __init__(self, fh: IO[bytes], forms: Mapping[FormIdent, Form]) -> None:
         self.fh = fh
-        self.total = total
+        self.forms = forms
+        self.totals: dict[FormIdent, Aggregate] = {}
+        self.seen: set[FormIdent] = set()  # the forms of the readable submissions
         self.db = sqlite3.connect("")
         # files that are not submissions (a PDF, an e-mail without attachment) and later copies
         # of a submission (duplicate = 1, added by the finishing pass), kept here too
@@ -122,16 +127,33 @@ class Spool:
         self.db.execute("CREATE INDEX by_copy ON entry (copy, at, seq)")
         self.marked = False
 
-    def append(self, record: dict[str, Any], values: dict[str, Any]) -> None:
+    def append(self, record: Record, values: dict[str, Any]) -> None:
         offset = self.fh.tell()
-        self.fh.write(_json_line(record) + _json_line(values))
-        outcome = record["outcome"]
-        key = outcome["office_key"] if outcome["readable"] else None
-        when = record["when"] if math.isfinite(record["when"]) else NO_TIME
+        self.fh.write(_json_line(record.to_json()) + _json_line(values))
+        outcome, when = record.outcome, record.envelope.when
+        key = outcome.office_key if outcome.readable else None
+        if outcome.readable and outcome.form_ident is not None:
+            self.seen.add(outcome.form_ident)
         self.db.execute(
             "INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, NULL)",
-            (record["seq"], offset, key, outcome["office"], when, _copy_of(record)),
+            (
+                record.envelope.seq,
+                offset,
+                key,
+                outcome.office,
+                when if math.isfinite(when) else NO_TIME,
+                _copy_of(record),
+            ),
         )
+
+    def total(self, outcome: Outcome) -> Aggregate:
+        """The running total of the outcome's form (a valid outcome names one of the batch's)."""
+        ident = outcome.form_ident
+        if ident is None or ident not in self.forms:
+            raise ValueError(f"outcome of an unknown form: {ident}")
+        if ident not in self.totals:
+            self.totals[ident] = Aggregate(self.forms[ident])
+        return self.totals[ident]
 
     def mark_duplicates(self) -> None:
         """Set `original` on every later copy of a submission: the earliest copy (by time, then
@@ -175,11 +197,10 @@ class Spool:
         ).fetchone()
         return Entry(seq, *row)
 
-    def read(self, entry: Entry) -> dict[str, Any]:
+    def read(self, entry: Entry) -> Record:
         """The record (envelope and outcome) without its values."""
         self.fh.seek(entry.offset)
-        record: dict[str, Any] = json.loads(self.fh.readline())
-        return record
+        return Record.from_json(json.loads(self.fh.readline()))
 
     def values(self, entry: Entry) -> dict[str, Any]:
         """The values of a record: the line after it."""
@@ -188,19 +209,18 @@ class Spool:
         values: dict[str, Any] = json.loads(self.fh.readline())
         return values
 
-    def add_skipped(self, record: dict[str, Any], duplicate: bool = False) -> None:
+    def add_skipped(self, ignored: Ignored, duplicate: bool = False) -> None:
         """A file that is not a submission (listed in the summaries, never checked), or a
         duplicate of one (checked, then found to repeat an earlier copy)."""
         self.db.execute(
             "INSERT INTO skipped VALUES (?, ?, ?)",
-            (record["seq"], json.dumps(record, ensure_ascii=False, default=str), duplicate),
+            (ignored.envelope.seq, _json_line(ignored.to_json()).decode("utf-8"), duplicate),
         )
 
-    def skipped(self) -> Iterator[dict[str, Any]]:
+    def skipped(self) -> Iterator[Ignored]:
         """The files that are not submissions, in gather order, read back from the database."""
         for (text,) in self.db.execute("SELECT record FROM skipped ORDER BY seq"):
-            record: dict[str, Any] = json.loads(text)
-            yield record
+            yield Ignored.from_json(json.loads(text))
 
     def ignored_count(self, duplicates: bool = False) -> int:
         """How many files were no submission (or, with duplicates=True, repeated one)."""
@@ -212,7 +232,7 @@ class Spool:
         self.db.close()
 
 
-def _copy_of(record: dict[str, Any]) -> str | None:
+def _copy_of(record: Record) -> str | None:
     """What two entries share when they are one submission arriving twice.
 
     A readable one: its bytes (SHA-256), within its office, wherever it came from (a loose file
@@ -220,53 +240,28 @@ def _copy_of(record: dict[str, Any]) -> str | None:
     and two offices may well send the same empty or broken file: only the same input given
     twice (same place, same bytes) is one.
     """
-    outcome = record["outcome"]
-    sha = outcome.get("sha256")
-    if outcome["readable"]:
+    sha = record.outcome.sha256
+    if record.outcome.readable:
         return str(sha) if sha else None  # None: a copy of nothing
-    return f"{record.get('origin')}\n{sha or ''}"
+    return f"{record.envelope.origin}\n{sha or ''}"
 
 
 def _json_line(value: dict[str, Any]) -> bytes:
     return json.dumps(value, ensure_ascii=False, default=str).encode("utf-8") + b"\n"
 
 
-def envelope(seq: int, item: Submission | Skipped) -> dict[str, Any]:
-    """Where a submission came from and when, as the spool and summary keep it."""
-    date = getattr(item, "date", None)
-    mtime = getattr(item, "file_mtime", None)
-    when = date or mtime
-    return {
-        "seq": seq,
-        "origin": item.origin,
-        "filename": item.filename,
-        "sender": item.sender,
-        "sender_name": item.sender_name,
-        "subject": item.subject,
-        "message_id": item.message_id,
-        "date": _iso(date or mtime),
-        "when": when.timestamp() if isinstance(when, datetime) else -math.inf,
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
-
-
-def skipped_outcome(item: Skipped, lang: str = "zh") -> dict[str, Any]:
+def skipped_outcome(item: Skipped, lang: str = "zh") -> Outcome:
     """The reason in plain words; the technical detail goes to summary.json's problems only."""
     zh, en = REASON_TEXT.get(item.reason, (item.reason, item.reason))
     message = f"“{item.filename}” {en}" if lang == "en" else f"「{item.filename}」{zh}"
-    outcome = unreadable_outcome(None, item.reason, message)
-    outcome["problems"] = [item.detail]
-    return outcome
+    return unreadable(None, item.reason, message, problems=(item.detail,))
 
 
 def collect(
     inputs: Iterable[Path],
     spool: Spool,
-    remember: Callable[[str, dict[str, Any]], None] | None,
-    lookup: Callable[[str], tuple[dict[str, Any], dict[str, Any]] | None],
+    remember: Callable[[str, Outcome], None] | None,
+    lookup: Callable[[str], tuple[Outcome, dict[str, Any]] | None],
     run: Runner,
     progress: Callable[[int, int], None] | None,
     out_dir: Path,
@@ -283,18 +278,17 @@ def collect(
     Outcomes worth remembering for the next run are passed to `remember` with the input's key
     (store_key: its bytes and file name; None in check-only runs, which keep no state).
     """
-    envelopes: dict[int, dict[str, Any]] = {}
+    envelopes: dict[int, Envelope] = {}
     counter = {"done": 0, "seen": 0, "reused": 0}
 
-    def finish(seq: int, outcome: dict[str, Any], values: dict[str, Any]) -> None:
-        record = envelopes.pop(seq)
-        spool.append({**record, "outcome": outcome}, values)
+    def finish(seq: int, outcome: Outcome, values: dict[str, Any]) -> None:
+        spool.append(Record(envelopes.pop(seq), outcome), values)
         # Summed now, while the values are at hand, so the single-threaded finishing pass need not
         # decode them again; it takes back the few that turn out superseded.
-        if outcome["readable"] and outcome["valid"]:
-            spool.total.add(values)
-        if remember is not None and outcome.get("key") and not outcome.get("transient"):
-            remember(outcome["key"], outcome)
+        if outcome.readable and outcome.valid:
+            spool.total(outcome).add(values)
+        if remember is not None and outcome.key and not outcome.transient:
+            remember(outcome.key, outcome)
         counter["done"] += 1
         if progress is not None:
             progress(counter["done"], counter["seen"])
@@ -306,7 +300,7 @@ def collect(
             else mail.expand(gather_deferring_mail(list(inputs)))
         )
         for seq, item in enumerate(walked):
-            record = envelope(seq, item)
+            record = envelope_of(seq, item)
             if _inside(item.path, out_dir):  # our own outputs are never submissions
                 continue
             if isinstance(item, Skipped):
@@ -315,7 +309,7 @@ def collect(
                     envelopes[seq] = record
                     finish(seq, skipped_outcome(item, lang), {})
                 else:
-                    spool.add_skipped({**record, "reason": item.reason, "detail": item.detail})
+                    spool.add_skipped(Ignored(record, item.reason, item.detail))
                 continue
             counter["seen"] += 1
             envelopes[seq] = record
@@ -342,8 +336,8 @@ def _inside(path: Path | None, folder: Path) -> bool:
     return resolved == folder or folder in resolved.parents
 
 
-def make_runner(workers: int, form_name: str, settings: Settings) -> Runner:
+def make_runner(workers: int, form_names: tuple[str, ...], settings: Settings) -> Runner:
     def run(chunks: Iterable[list[Job]]) -> Iterator[Result]:
-        return run_pool(workers, form_name, settings, chunks)
+        return run_pool(workers, form_names, settings, chunks)
 
     return run

@@ -7,13 +7,13 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 from xlcheck.outputs import STORE_FILES, BatchNames, OutputError, write_bytes_atomic
 
 from .offices import safe_filename
+from .records import Record
 from .replies import build_draft
 from .worker import store_dir
 
@@ -28,32 +28,34 @@ def output_names(office: str, year: int | None, sha256: str, current: bool) -> d
 
 
 def place_outputs(
-    record: Mapping[str, Any], folder: Path, store: Path, current: bool, drafts: bool
+    record: Record, folder: Path, store: Path, current: bool, drafts: bool
 ) -> dict[str, Path]:
     """Link each stored output of a readable record into `folder`; return kind -> path."""
-    outcome = record["outcome"]
+    outcome = record.outcome
+    assert outcome.office is not None and outcome.sha256 is not None and outcome.key is not None
     target = folder if current else folder / "superseded"
-    names = output_names(outcome["office"], outcome["year"], outcome["sha256"], current)
+    names = output_names(outcome.office, outcome.year, outcome.sha256, current)
     placed = {}
-    for kind, stored in outcome["files"].items():
+    for kind, stored in outcome.files.items():
         placed[kind] = target / names[kind]
-        link_file(store_dir(store, outcome["key"]) / stored, placed[kind])
-    if drafts and current and "errors" in placed and record.get("sender"):
+        link_file(store_dir(store, outcome.key) / stored, placed[kind])
+    if drafts and current and "errors" in placed and record.envelope.sender:
         draft = stored_draft(record, store, names["errors"])
         placed["reply"] = target / names["reply"]
         link_file(draft, placed["reply"])
     return placed
 
 
-def stored_draft(record: Mapping[str, Any], store: Path, attachment_name: str) -> Path:
+def stored_draft(record: Record, store: Path, attachment_name: str) -> Path:
     """The reply draft for this e-mail, built once and kept in the store (same bytes on re-runs)."""
-    outcome = record["outcome"]
-    folder = store_dir(store, outcome["key"])
-    identity = f"{record.get('message_id')}|{record.get('sender')}|{attachment_name}"
+    outcome, envelope = record.outcome, record.envelope
+    assert outcome.key is not None
+    folder = store_dir(store, outcome.key)
+    identity = f"{envelope.message_id}|{envelope.sender}|{attachment_name}"
     path = folder / f"reply-{hashlib.sha256(identity.encode()).hexdigest()[:16]}.eml"
     if not path.is_file():
         attachment = (folder / STORE_FILES["errors"]).read_bytes()
-        row = {**record, **outcome}
+        row = envelope.to_json() | outcome.to_json()
         write_bytes_atomic(path, build_draft(row, attachment_name, attachment))
     return path
 

@@ -15,9 +15,10 @@ from typing import Any
 
 from xlcheck.codes import make_finding
 
+from .records import Outcome
 from .worker import Job, Settings, check_chunk, failed_outcome, init_worker
 
-Result = tuple[int, dict[str, Any], dict[str, Any]]
+Result = tuple[int, Outcome, dict[str, Any]]
 CHUNK_FILES = 16
 CHUNK_BYTES = 8 * 2**20
 TASKS_PER_CHILD = 64  # chunks a worker handles before it is replaced (bounds leaked memory)
@@ -47,9 +48,9 @@ def chunked(jobs: Iterable[Job]) -> Iterator[list[Job]]:
 class CheckPool:
     """A process pool for check chunks that survives crashing and hanging files."""
 
-    def __init__(self, workers: int, form_name: str, settings: Settings) -> None:
+    def __init__(self, workers: int, form_names: tuple[str, ...], settings: Settings) -> None:
         self.workers = workers
-        self.form_name = form_name
+        self.form_names = form_names
         self.settings = settings
         self.pending: dict[Future[list[Result]], list[Job]] = {}
         self.suspects: list[Job] = []
@@ -62,7 +63,7 @@ class CheckPool:
             self.workers,
             mp_context=context,
             initializer=init_worker,
-            initargs=(self.form_name,),
+            initargs=(self.form_names,),
             max_tasks_per_child=TASKS_PER_CHILD,
         )
 
@@ -127,9 +128,7 @@ class CheckPool:
 def crashed(job: Job, settings: Settings) -> Result:
     technical = "the worker process crashed or timed out"  # F06's message says damaged
     finding = make_finding("F06", file=job.filename, values={"detail": technical})
-    outcome = failed_outcome(job, finding, settings)
-    outcome["transient"] = True
-    return job.seq, outcome, {}
+    return job.seq, failed_outcome(job, finding, settings), {}
 
 
 def _kill(executor: ProcessPoolExecutor) -> None:
@@ -140,10 +139,10 @@ def _kill(executor: ProcessPoolExecutor) -> None:
 
 
 def run_pool(
-    workers: int, form_name: str, settings: Settings, chunks: Iterable[list[Job]]
+    workers: int, form_names: tuple[str, ...], settings: Settings, chunks: Iterable[list[Job]]
 ) -> Iterator[Result]:
     """Results of every job of every chunk, in completion order."""
-    pool = CheckPool(workers, form_name, settings)
+    pool = CheckPool(workers, form_names, settings)
     try:
         for chunk in chunks:
             yield from pool.submit(chunk)

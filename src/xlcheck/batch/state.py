@@ -14,11 +14,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .records import Outcome
 from .worker import VALUES_FILE, store_dir
 
 STATE_FILE = ".xlcheck-state.sqlite"
 STORE_DIR = ".xlcheck-store"
-STATE_VERSION = "2"
+# The stored outcome's shape: 3 added the form each submission was checked against (a mixed
+# batch); a state of another version is started afresh (it is a cache).
+STATE_VERSION = "3"
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS entry (sha TEXT PRIMARY KEY, outcome TEXT NOT NULL,"
@@ -45,14 +48,20 @@ class State:
         )
         self.run = (last.fetchone()[0] or 0) + 1
 
-    def outcome(self, key: str) -> dict[str, Any] | None:
+    def outcome(self, key: str) -> Outcome | None:
+        """The outcome remembered for that input; None when there is none or it is unusable."""
         row = self.db.execute("SELECT outcome FROM entry WHERE sha = ?", (key,)).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        if row is None:
+            return None
+        try:
+            return Outcome.from_json(json.loads(row[0]))
+        except ValueError:  # written by another version: check the input again
+            return None
 
-    def remember(self, key: str, outcome: dict[str, Any]) -> None:
+    def remember(self, key: str, outcome: Outcome) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO entry VALUES (?, ?, ?)",
-            (key, _dump(outcome, keep_order=True), self.run),
+            (key, _dump(outcome.to_json(), keep_order=True), self.run),
         )
 
     def place(self, paths: Iterable[str]) -> None:
@@ -107,9 +116,7 @@ def load_state(out_dir: Path, config: dict[str, Any]) -> State:
     return State(out_dir, config)
 
 
-def cached_result(
-    state: State, store: Path, key: str
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def cached_result(state: State, store: Path, key: str) -> tuple[Outcome, dict[str, Any]] | None:
     """(outcome, values) of an input checked before whose stored outputs are all still there.
 
     `key` (store_key) covers the file name, so the messages and outputs found here name this
@@ -119,13 +126,13 @@ def cached_result(
     if outcome is None:
         return None
     folder = store_dir(store, key)
-    names = [*outcome.get("files", {}).values(), VALUES_FILE] if outcome.get("readable") else []
+    names = [*outcome.files.values(), VALUES_FILE] if outcome.readable else []
     if not all((folder / name).is_file() for name in names):
         return None
-    if not outcome.get("readable"):
-        return dict(outcome), {}
+    if not outcome.readable:
+        return outcome, {}
     try:
         values = json.loads((folder / VALUES_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return dict(outcome), values if isinstance(values, dict) else {}
+    return outcome, values if isinstance(values, dict) else {}

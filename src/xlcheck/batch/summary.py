@@ -11,6 +11,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,6 +31,7 @@ ROW_COLUMNS = (
     ("机关名称", 28, "office"),
     ("统一社会信用代码", 21, "credit_code"),
     ("年度", 7, "year"),
+    ("格式", 7, "form_version"),  # the report format it was checked against: 2021, 2019
     ("状态", 14, "status"),
     ("错误数", 7, "errors"),
     ("警告数", 7, "warnings"),
@@ -56,6 +58,24 @@ MAX_CELL_TEXT = 2000
 TABLE_ROLES = {"title", "header", "band", "row", "note"}
 # A cell holds a finite double: a larger number (a 400-digit count), inf or nan is written as text.
 _BIG = sys.float_info.max
+
+
+@dataclass(frozen=True)
+class FormSection:
+    """One form's part of the summary: its county totals, the rules re-run on them, and how
+    many current submissions failed each rule. `others` are the versions of the batch's other
+    forms (a mixed batch): each form then gets its own 合计-<version> and 规则-<version>."""
+
+    form: Form
+    values: Mapping[str, Any]
+    failures: list[Finding]
+    reports: int
+    rule_counts: Mapping[str, int]
+    others: tuple[str, ...] = ()
+
+    @property
+    def suffix(self) -> str:
+        return f"-{self.form.form_version}" if self.others else ""
 
 
 def _text(value: Any) -> str:
@@ -149,19 +169,19 @@ class SummaryBook:
 
     def finish(
         self,
-        form: Form,
-        totals: Mapping[str, Any] | None,
-        failures: list[Finding],
-        reported: int,
-        rule_counts: Mapping[str, int],
+        sections: list[FormSection],
         missing: list[tuple[str, str | None]] | None,
         skipped: Iterable[Mapping[str, Any]] = (),
     ) -> None:
+        """The sheets after the list: 未报送, 已忽略的文件, then a 合计 per form, a 规则 per form
+        (grouped by kind, so the clerk finds the totals side by side)."""
         if missing is not None:
             self._missing_sheet(missing)
         self._skipped_sheet(skipped)
-        self._totals_sheet(form, totals or {}, failures, reported)
-        self._rules_sheet(form, rule_counts)
+        for section in sections:
+            self._totals_sheet(section)
+        for section in sections:
+            self._rules_sheet(section)
         self.book.close()
         try:
             add_hyperlinks(self.scratch, self.dest, LIST_PART, self.spool)
@@ -201,8 +221,9 @@ class SummaryBook:
             sheet.write_string(index, 0, neutralise(name), self.cell)
             self._write_value(sheet, index, 1, code)
 
-    def _rules_sheet(self, form: Form, counts: Mapping[str, int]) -> None:
-        sheet = self.book.add_worksheet("规则")
+    def _rules_sheet(self, section: FormSection) -> None:
+        form, counts = section.form, section.rule_counts
+        sheet = self.book.add_worksheet("规则" + section.suffix)
         for col, (header, width) in enumerate((("规则", 8), ("名称", 40), ("未通过的机关数", 14))):
             sheet.write_string(0, col, header, self.bold)
             sheet.set_column(col, col, width)
@@ -213,13 +234,19 @@ class SummaryBook:
             sheet.write_string(index, 1, titles.get(name, "读取或结构问题"), self.cell)
             sheet.write_number(index, 2, counts.get(name, 0), self.cell)
 
-    def _totals_sheet(
-        self, form: Form, totals: Mapping[str, Any], failures: list[Finding], reported: int
-    ) -> None:
-        sheet = self.book.add_worksheet("合计")
+    def _totals_sheet(self, section: FormSection) -> None:
+        form, totals, failures = section.form, section.values, section.failures
+        sheet = self.book.add_worksheet("合计" + section.suffix)
         _print_wide(sheet, header_rows=0)
         grid = Grid()
-        grid.put(0, 0, f"全县合计（{reported} 个机关的有效报告，逐格相加）", self.heading)
+        heading = (
+            f"全县合计（{form.form_version} 年格式，{section.reports} 个机关的有效报告，逐格相加）"
+        )
+        grid.put(0, 0, heading, self.heading)
+        if section.others:  # a mixed batch: say where the rest of the county is
+            elsewhere = "、".join(f"「合计-{v}」" for v in section.others)
+            note = f"只含按 {form.form_version} 年格式报送的机关；按其他格式报送的见{elsewhere}"
+            grid.put(1, 0, note, self.item)
         top = 2
         for table in form.sheets:
             if not any(form.fields[k].is_numeric for k in table.field_keys):

@@ -1,7 +1,9 @@
 """The worker side of a batch: check a chunk of submissions and write each one's outputs to the store.
 
-Each worker process loads the form once. One file never takes down the chunk: a timeout or any
-exception becomes an unreadable outcome for that file. Outcomes are plain JSON-able dicts.
+Each worker process loads the batch's forms once. With one form (`--form`) every file is checked
+against it; with several, each file's form is picked by its content (form.detect.pick_form), and
+its outcome records which. One file never takes down the chunk: a timeout or any exception becomes
+an unreadable outcome for that file. Outcomes are typed records (records.Outcome).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xlcheck.check import FileResult, check_bytes
+from xlcheck.check import FileResult, check_bytes, check_picked
 from xlcheck.codes import detail, make_finding
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Lang
@@ -30,11 +32,12 @@ from xlcheck.outputs import (
 )
 
 from .offices import identify_office
+from .records import Outcome, unreadable
 
 MAX_MESSAGES = 5
 VALUES_FILE = "values.json"
 
-_form: Form | None = None
+_forms: tuple[Form, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,16 +71,16 @@ class _Timeout(Exception):
 WORKER_HEADROOM = 1536 * 2**20  # address space a worker may add to what it has after start-up
 
 
-def init_worker(form_name: str) -> None:
-    """Process initializer: load the form once per worker, then cap the worker's memory.
+def init_worker(form_names: tuple[str, ...]) -> None:
+    """Process initializer: load the forms once per worker, then cap the worker's memory.
 
     The reader's own caps (declared zip sizes, part sizes, row limits) keep one file small; the
     cap is the backstop, so a file that still needs too much fails alone with MemoryError.
     """
-    global _form
+    global _forms
     from xlcheck.form import load_form
 
-    _form = load_form(form_name)
+    _forms = tuple(load_form(name) for name in form_names)
     _tune_gc()
     _cap_memory(WORKER_HEADROOM)
 
@@ -119,34 +122,43 @@ def store_dir(store: Path, key: str) -> Path:
     return store / key[:2] / key
 
 
-def check_chunk(
-    jobs: list[Job], settings: Settings
-) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
+def check_chunk(jobs: list[Job], settings: Settings) -> list[tuple[int, Outcome, dict[str, Any]]]:
     """(seq, outcome, values) for every job, in order; never raises for a bad file."""
-    if _form is None:
+    if not _forms:
         raise RuntimeError("init_worker was not called")
-    return [_guarded(_form, job, settings) for job in jobs]
+    return [_guarded(_forms, job, settings) for job in jobs]
 
 
 def _guarded(
-    form: Form, job: Job, settings: Settings
-) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    forms: tuple[Form, ...], job: Job, settings: Settings
+) -> tuple[int, Outcome, dict[str, Any]]:
     try:
-        return _check_one(form, job, settings)
+        return _check_one(forms, job, settings)
     except _Timeout:  # the alarm fired while arming or disarming
         return job.seq, failed_outcome(job, make_finding("F12", file=job.filename), settings), {}
 
 
+def check_with(forms: tuple[Form, ...], data: bytes, name: str) -> tuple[Form, FileResult]:
+    """Check against the one form, or against the form picked by content among several."""
+    if len(forms) == 1:
+        return forms[0], check_bytes(data, name, forms[0])
+    from xlcheck.form.detect import pick_form
+
+    picked = pick_form(data, name, forms)
+    return picked.form, check_picked(data, name, picked)
+
+
 def _check_one(
-    form: Form, job: Job, settings: Settings
-) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    forms: tuple[Form, ...], job: Job, settings: Settings
+) -> tuple[int, Outcome, dict[str, Any]]:
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     try:
         signal.setitimer(signal.ITIMER_REAL, settings.timeout)
-        result = check_bytes(job.data, job.filename, form)
+        form, result = check_with(forms, job.data, job.filename)
         outcome = summarise(form, result, job, settings.lang)
         if settings.store is not None and result.readable:
-            outcome["files"], outcome["problems"] = store_outputs(form, result, job, settings)
+            files, problems = store_outputs(form, result, job, settings)
+            outcome = outcome.replace(files=files, problems=tuple(problems))
         return job.seq, outcome, result.values
     except _Timeout:
         return job.seq, failed_outcome(job, make_finding("F12", file=job.filename), settings), {}
@@ -166,28 +178,28 @@ def _on_alarm(signum: int, frame: types.FrameType | None) -> None:
     raise _Timeout
 
 
-def summarise(form: Form, result: FileResult, job: Job, lang: Lang) -> dict[str, Any]:
+def summarise(form: Form, result: FileResult, job: Job, lang: Lang) -> Outcome:
     """The small record the parent keeps about one checked file."""
     errors = [f for f in result.findings if f.is_error]
     office = identify_office(result.values, job.sha256, form.roles) if result.readable else None
     year = result.values.get(form.roles.year) if form.roles.year else None
-    return {
-        "sha256": job.sha256,
-        "key": job.key,
-        "kind": result.kind,
-        "readable": result.readable,
-        "valid": result.valid,
-        "office_key": office.key if office else None,
-        "office": office.name if office else None,
-        "credit_code": office.credit_code if office else None,
-        "year": year if isinstance(year, int) and not isinstance(year, bool) else None,
-        "errors": len(errors),
-        "warnings": len(result.findings) - len(errors),
-        "rules": failing_rules(errors),
-        "messages": [f.text(lang) for f in (errors or result.findings)[:MAX_MESSAGES]],
-        "files": {},
-        "problems": [],
-    }
+    return Outcome(
+        sha256=job.sha256,
+        key=job.key,
+        kind=result.kind,
+        readable=result.readable,
+        valid=result.valid,
+        office_key=office.key if office else None,
+        office=office.name if office else None,
+        credit_code=office.credit_code if office else None,
+        year=year if isinstance(year, int) and not isinstance(year, bool) else None,
+        errors=len(errors),
+        warnings=len(result.findings) - len(errors),
+        rules=tuple(failing_rules(errors)),
+        messages=tuple(f.text(lang) for f in (errors or result.findings)[:MAX_MESSAGES]),
+        form=form.id,
+        form_version=form.form_version,
+    )
 
 
 def failing_rules(errors: list[Finding]) -> list[str]:
@@ -196,31 +208,10 @@ def failing_rules(errors: list[Finding]) -> list[str]:
     return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def unreadable_outcome(sha256: str | None, rule: str, message: str) -> dict[str, Any]:
-    """The outcome of a submission that could not be read at all (one rule, one message)."""
-    return {
-        "sha256": sha256,
-        "kind": "unknown",
-        "readable": False,
-        "valid": False,
-        "office_key": None,
-        "office": None,
-        "credit_code": None,
-        "year": None,
-        "errors": 1,
-        "warnings": 0,
-        "rules": [rule],
-        "messages": [message],
-        "files": {},
-        "problems": [],
-    }
-
-
-def failed_outcome(job: Job, finding: Finding, settings: Settings) -> dict[str, Any]:
-    outcome = unreadable_outcome(job.sha256, finding.code, finding.text(settings.lang))
-    outcome["key"] = job.key
-    outcome["transient"] = True  # not remembered across runs: a timeout or crash may not recur
-    return outcome
+def failed_outcome(job: Job, finding: Finding, settings: Settings) -> Outcome:
+    """A timeout or a crash: not remembered across runs, as it may not recur."""
+    text = finding.text(settings.lang)
+    return unreadable(job.sha256, finding.code, text, key=job.key, transient=True)
 
 
 # ---- outputs into the content-addressed store ------------------------------------------------------
