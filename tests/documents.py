@@ -7,7 +7,7 @@ from typing import Any
 
 from xlcheck.canonical import nest
 from xlcheck.checks.derive import recompute
-from xlcheck.form import Field, Form, Rule
+from xlcheck.form import Field, Form, Rule, available_forms, load_form
 
 APPLICANTS = [
     "natural_person",
@@ -128,7 +128,7 @@ def valid_values_2019(form: Form, seed: int = 0, **kwargs: Any) -> dict[str, Any
 # One builder per bundled form version. Explicit dispatch, not a generic solver over the form's
 # rules: R1 (an equality per column) and W1 (carried forward <= new) couple the same cells, and
 # the prose must mention the new-applications total (W7); a hand-written builder per version,
-# checked valid by test_documents_of_every_form_are_valid, is shorter than such a solver.
+# checked valid for every form by test_check_workbook.py (a valid filled template), is shorter than such a solver.
 BUILDERS = {"2021": valid_values, "2019": valid_values_2019}
 
 
@@ -182,3 +182,8 @@ def set_at(doc: dict[str, Any], key: str, value: Any) -> None:
     for part in parents:
         doc = doc[part]
     doc[last] = value
+
+
+def bundled_name(form: Form) -> str:
+    """The name a bundled form is loaded by (its file name), e.g. gov-info-disclosure-2019."""
+    return next(name for name in available_forms() if load_form(name) is form)

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from documents import (
     first_sum,
     input_counts,
-    set_at,
     role_field,
+    set_at,
     sum_input,
     sum_target,
     valid_values_for,
