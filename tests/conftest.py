@@ -1,7 +1,8 @@
 """Shared fixtures: the bundled forms, and the source tree on sys.path for test helpers.
 
 `form` runs a test once per bundled form (ids "2021", "2019"): a test about "a form" asks for it.
-`form_2021` is for tests about the 2021 format's own facts (its keys, its table 三 cells).
+`form_2021` is for tests about the 2021 format's own facts (its keys, its table 三 cells); a test
+marked `form_2021` gets that form as `form` (it is not about a form, e.g. the reader, so once).
 Modules in ONE_FORM_MODULES still get the 2021 form as `form`: they are about the 2021 published
 layout or belong to work in flight; convert them by asking for `form_2021` and dropping them here.
 """
@@ -54,6 +55,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     if metafunc.module.__name__.rsplit(".", 1)[-1] in ONE_FORM_MODULES:
         return
+    if metafunc.definition.get_closest_marker("form_2021"):
+        return
     ids = sorted(BUNDLED_FORMS, reverse=True)  # "2021" first: the current format
     metafunc.parametrize(
         "form", [BUNDLED_FORMS[i] for i in ids], ids=ids, indirect=True, scope="session"
@@ -71,6 +74,10 @@ def form_2021() -> Form:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """On CI the real-application tests must run: a missing LibreOffice fails, it never skips."""
+    """Register the form_2021 marker; on CI the real-application tests must run: a missing
+    LibreOffice fails, it never skips."""
+    config.addinivalue_line(
+        "markers", "form_2021: run once, with the 2021 form as `form` (not about a form)"
+    )
     if os.environ.get("CI") and not (shutil.which("soffice") or shutil.which("libreoffice")):
         raise pytest.UsageError("CI must run the LibreOffice tests, but soffice is not installed")
