@@ -32,7 +32,6 @@ ONE_FORM_MODULES = frozenset(
         "test_batch_mail_workers",
         "test_batch_memory",
         "test_cli",
-        "test_check_real_clients",
         "test_form",
         "test_hostile_mail",
         "test_import",
@@ -45,7 +44,6 @@ ONE_FORM_MODULES = frozenset(
         "test_roles",
         "test_startup",
         "test_worst_inbox",
-        "test_xlsx_tail",
     }
 )
 
