@@ -18,11 +18,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from xlcheck.form import Form, available_forms, load_form  # noqa: E402
+from documents import BUNDLED_FORMS  # noqa: E402
+from xlcheck.form import Form, load_form  # noqa: E402
 from xlcheck.form.load import DEFAULT_FORM  # noqa: E402
 
-# Every bundled form, by its id in test names: "gov-info-disclosure-2019" -> "2019".
-BUNDLED_FORMS = {name.rsplit("-", 1)[-1]: name for name in available_forms()}
 ONE_FORM_MODULES = frozenset(
     {
         "test_batch",

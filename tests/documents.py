@@ -125,6 +125,9 @@ def valid_values_2019(form: Form, seed: int = 0, **kwargs: Any) -> dict[str, Any
     return recompute(form, values)
 
 
+# Every bundled form, by its id in test names: "gov-info-disclosure-2019" -> "2019".
+BUNDLED_FORMS = {name.rsplit("-", 1)[-1]: name for name in available_forms()}
+
 # One builder per bundled form version. Explicit dispatch, not a generic solver over the form's
 # rules: R1 (an equality per column) and W1 (carried forward <= new) couple the same cells, and
 # the prose must mention the new-applications total (W7); a hand-written builder per version,

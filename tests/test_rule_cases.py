@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import BUNDLED_FORMS
-from documents import valid_values_for
+from documents import BUNDLED_FORMS, valid_values_for
 from xlcheck.checks.derive import recompute
 from xlcheck.checks.rules import check_rules
 from xlcheck.form import Form, load_form
