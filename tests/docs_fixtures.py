@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from xlcheck.form import Form
+
 APPLICANTS = (
     "natural_person",
     "commercial_enterprise",
@@ -130,3 +132,24 @@ def report_document() -> dict[str, Any]:
         "problems_and_improvements": PROBLEMS,
         "other_matters": OTHER,
     }
+
+
+def _in_2019_format(doc: dict[str, Any]) -> dict[str, Any]:
+    """The same office's report in the 2019 trial format (a 2020 report): its own table 二 and
+    one （六）其他处理 row, the sum of the 2021 format's three."""
+    from documents import PROACTIVE_2019
+
+    proactive: dict[str, Any] = {}
+    for key, value in PROACTIVE_2019.items():
+        _, item, leaf = key.split(".")
+        proactive.setdefault(item, {})[leaf] = value
+    handled = doc["applications"]["handled"]
+    rows = handled["other"].values()
+    handled["other"] = {col: sum(row[col] for row in rows) for col in (*APPLICANTS, "total")}
+    return {**doc, "form_version": "2019", "year": 2020, "proactive": proactive}
+
+
+def report_document_for(form: Form) -> dict[str, Any]:
+    """The county bureau's report in `form`'s format (any bundled form)."""
+    doc = report_document()
+    return doc if form.form_version == "2021" else _in_2019_format(doc)

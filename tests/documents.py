@@ -7,7 +7,7 @@ from typing import Any
 
 from xlcheck.canonical import nest
 from xlcheck.checks.derive import recompute
-from xlcheck.form import Form
+from xlcheck.form import Field, Form, Rule, available_forms, load_form
 
 APPLICANTS = [
     "natural_person",
@@ -123,3 +123,70 @@ def valid_values_2019(form: Form, seed: int = 0, **kwargs: Any) -> dict[str, Any
     values = {k: v for k, v in valid_values(form, seed, **kwargs).items() if k in form.fields}
     values.update(PROACTIVE_2019, year=2020)
     return recompute(form, values)
+
+
+# Every bundled form, by its id in test names: "gov-info-disclosure-2019" -> "2019".
+BUNDLED_FORMS = {name.rsplit("-", 1)[-1]: name for name in available_forms()}
+
+# One builder per bundled form version. Explicit dispatch, not a generic solver over the form's
+# rules: R1 (an equality per column) and W1 (carried forward <= new) couple the same cells, and
+# the prose must mention the new-applications total (W7); a hand-written builder per version,
+# checked valid for every form by test_check_workbook.py (a valid filled template), is shorter than such a solver.
+BUILDERS = {"2021": valid_values, "2019": valid_values_2019}
+
+
+def valid_values_for(form: Form, seed: int = 0, **kwargs: Any) -> dict[str, Any]:
+    """Flat values of `form` (any bundled form) that satisfy its rules without a previous year."""
+    return BUILDERS[form.form_version](form, seed, **kwargs)
+
+
+def valid_document_for(form: Form, seed: int = 0, **kwargs: Any) -> dict[str, Any]:
+    return nest(form, valid_values_for(form, seed, **kwargs))
+
+
+# ---- keys taken from the form, so that a test about "a form" names no form's key ----------------
+
+
+def first_sum(form: Form, rule_id: str | None = None) -> Rule:
+    """The first `sum` rule instance (of `rule_id` if given) whose operands are all input cells."""
+    for rule in form.rules:
+        if rule.kind != "sum" or (rule_id is not None and rule.id != rule_id):
+            continue
+        keys = [t.key for t in rule.params["operands"]]
+        if all(k is not None and form.fields[k].is_input for k in keys):
+            return rule
+    raise LookupError(f"{form.id}: no sum rule over input cells")
+
+
+def sum_input(form: Form, rule_id: str | None = None) -> Field:
+    """An input count that a sum rule adds up: changing it alone breaks that rule."""
+    key = first_sum(form, rule_id).params["operands"][0].key
+    return form.fields[key]
+
+
+def sum_target(form: Form, rule_id: str | None = None) -> Field:
+    """The computed total of that sum rule."""
+    return form.fields[first_sum(form, rule_id).params["target"].key]
+
+
+def role_field(form: Form, role: str) -> Field:
+    """The field that plays `role` (name, credit_code, kind, tier, year) in this form."""
+    return form.fields[getattr(form.roles, role)]
+
+
+def input_counts(form: Form) -> list[Field]:
+    """The form's input counts in form order (integers >= 0 an office types in)."""
+    return [f for f in form.fields.values() if f.type == "count" and f.is_input]
+
+
+def set_at(doc: dict[str, Any], key: str, value: Any) -> None:
+    """Set a dotted key's value in a nested canonical document."""
+    *parents, last = key.split(".")
+    for part in parents:
+        doc = doc[part]
+    doc[last] = value
+
+
+def bundled_name(form: Form) -> str:
+    """The name a bundled form is loaded by (its file name), e.g. gov-info-disclosure-2019."""
+    return next(name for name in available_forms() if load_form(name) is form)

@@ -14,10 +14,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from documents import valid_values
+from documents import (
+    first_sum,
+    input_counts,
+    role_field,
+    set_at,
+    sum_input,
+    sum_target,
+    valid_values_for,
+)
 from xlcheck.canonical import nest
 from xlcheck.check import check_bytes, check_path
-from xlcheck.form import Form, load_form
+from xlcheck.form import Form
 from xlcheck.xlsxout import write_template
 
 
@@ -32,7 +40,7 @@ def codes(result) -> set[tuple[str, str | None]]:
 
 
 def test_a_valid_filled_template_reads_back_to_the_same_document(form: Form) -> None:
-    values = valid_values(form, 2)
+    values = valid_values_for(form, 2)
     result = check_bytes(workbook(form, values), "a.xlsx", form)
     assert result.valid, [f.text() for f in result.findings]
     assert result.document(form) == nest(form, values)
@@ -40,52 +48,55 @@ def test_a_valid_filled_template_reads_back_to_the_same_document(form: Form) -> 
 
 
 def test_office_quirks_are_normalised_or_reported(form: Form) -> None:
-    values = valid_values(form, 4)
-    values["applications.new.natural_person"] = "１" + "２"  # full-width 12 typed as text
-    values["proactive.licensing"] = "无"
-    values["proactive.punishment"] = None  # left empty
-    values["proactive.enforcement"] = " 1,234 "
-    result = check_bytes(workbook(form, {**values, "proactive.punishment": ""}), "q.xlsx", form)
-    assert result.values["applications.new.natural_person"] == 12
-    assert "fullwidth" in result.sources["applications.new.natural_person"].steps
-    assert result.values["proactive.enforcement"] == 1234
+    values = valid_values_for(form, 4)
+    wide, text, empty, grouped = input_counts(form)[:4]
+    values[wide.key] = "１" + "２"  # full-width 12 typed as text
+    values[text.key] = "无"
+    values[grouped.key] = " 1,234 "
+    result = check_bytes(workbook(form, {**values, empty.key: ""}), "q.xlsx", form)
+    assert result.values[wide.key] == 12
+    assert "fullwidth" in result.sources[wide.key].steps
+    assert result.values[grouped.key] == 1234
     found = codes(result)
-    assert ("V02", "B7") in found and ("V01", "B10") in found
+    assert ("V02", text.cell) in found and ("V01", empty.cell) in found
 
 
 def test_unbalanced_column_names_labels_values_and_the_culprit(form: Form) -> None:
-    values = valid_values(form, 5)
-    values["applications.new.natural_person"] = 30
-    values["applications.handled.granted.natural_person"] += 30  # the column no longer balances
+    values = valid_values_for(form, 5)
+    new, leaf = sum_input(form, "R2"), sum_input(form, "R3")  # one column: first row, first result
+    values[new.key] = 30
+    values[leaf.key] += 30  # the column no longer balances
     data = workbook(form, values)
     result = check_bytes(data, "x.xlsx", form)
     r1 = [f for f in result.findings if f.rule == "R1"]
-    assert r1 and r1[0].cell == "D4" and "表三「自然人」列" in r1[0].text()
+    assert new.col_label is not None
+    assert r1 and r1[0].cell == new.cell and f"表三「{new.col_label.zh}」列" in r1[0].text()
     assert {"left", "right", "diff"} <= set(r1[0].values) and len(r1[0].operands) == 4
 
 
 def test_a_digit_swap_is_named_as_the_culprit(form: Form) -> None:
     from xlcheck.checks.derive import recompute
 
-    values = valid_values(form, 8)
-    key = "applications.handled.granted.natural_person"
-    values["applications.new.natural_person"] += 12 - values[key]
-    values[key] = 12
+    values = valid_values_for(form, 8)
+    new, leaf = sum_input(form, "R2"), sum_input(form, "R3")
+    values[new.key] += 12 - values[leaf.key]
+    values[leaf.key] = 12
     doc = nest(form, recompute(form, values))
-    doc["applications"]["handled"]["granted"]["natural_person"] = 21  # typed 21 instead of 12
+    set_at(doc, leaf.key, 21)  # typed 21 instead of 12
     result = check_bytes(json.dumps(doc, ensure_ascii=False).encode(), "d.json", form)
     culprits = {f.culprit.pointer for f in result.findings if f.culprit}
-    assert culprits == {"/applications/handled/granted/natural_person"}
+    assert culprits == {leaf.pointer}
     assert any("改为 12" in f.text() for f in result.findings)
 
 
 def test_tampering_is_reported_not_crashed(form: Form, tmp_path: Path) -> None:
     path = tmp_path / "t.xlsx"
-    path.write_bytes(workbook(form, valid_values(form, 6)))
+    path.write_bytes(workbook(form, valid_values_for(form, 6)))
+    total, count = sum_target(form), sum_input(form)
     book = openpyxl.load_workbook(path)
-    ws = book["三、依申请公开"]
-    ws["J4"] = 999  # a formula overwritten by a constant
-    ws["D5"] = "=1+1"  # a formula typed into an input
+    ws = book[form.sheet_of(total.key).name]
+    ws[total.cell] = 999  # a formula overwritten by a constant
+    book[form.sheet_of(count.key).name][count.cell] = "=1+1"  # a formula typed into an input
     ws.protection.sheet = False
     book.create_sheet("我的草稿")
     book.save(path)
@@ -95,17 +106,15 @@ def test_tampering_is_reported_not_crashed(form: Form, tmp_path: Path) -> None:
 
 def test_names_lost_fall_back_to_template_cells(form: Form, tmp_path: Path) -> None:
     path = tmp_path / "n.xlsx"
-    path.write_bytes(workbook(form, valid_values(form, 9)))
+    path.write_bytes(workbook(form, valid_values_for(form, 9)))
     book = openpyxl.load_workbook(path)
     for name in list(book.defined_names):
         del book.defined_names[name]
     book.save(path)
     result = check_path(path, form)
     assert "S11" in {f.code for f in result.findings}
-    assert (
-        result.values["applications.new.natural_person"]
-        == valid_values(form, 9)["applications.new.natural_person"]
-    )
+    key = sum_input(form).key
+    assert result.values[key] == valid_values_for(form, 9)[key]
 
 
 @pytest.mark.parametrize(
@@ -130,7 +139,7 @@ def test_unreadable_files_get_one_clear_finding(
 
 
 def test_doctype_in_a_sheet_is_refused(form: Form) -> None:
-    source = zipfile.ZipFile(io.BytesIO(workbook(form, valid_values(form, 1))))
+    source = zipfile.ZipFile(io.BytesIO(workbook(form, valid_values_for(form, 1))))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
         for info in source.infolist():
@@ -154,26 +163,26 @@ def test_another_template_is_not_ours(form: Form) -> None:
 
 
 def test_json_input_findings_point_to_json_pointers(form: Form) -> None:
-    doc = nest(form, valid_values(form, 3))
-    doc["applications"]["new"]["natural_person"] = "三"
+    count = sum_input(form)
+    doc = nest(form, {**valid_values_for(form, 3), count.key: "三"})
     doc["surprise"] = True
     result = check_bytes(json.dumps(doc, ensure_ascii=False).encode(), "r.json", form)
     pointers = {f.pointer for f in result.findings}
-    assert {"/applications/new/natural_person", "/surprise"} <= pointers
+    assert {count.pointer, "/surprise"} <= pointers
     assert all(f.cell is None for f in result.findings)
 
 
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10_000), pick=st.integers(0, 10_000), delta=st.integers(1, 9))
 def test_properties_valid_documents_pass_and_one_changed_cell_is_found(
-    seed: int, pick: int, delta: int
+    form: Form, seed: int, pick: int, delta: int
 ) -> None:
-    form = load_form()
-    values = valid_values(form, seed)
+    values = valid_values_for(form, seed)
     data = workbook(form, values)
     result = check_bytes(data, "p.xlsx", form)
     assert result.valid and result.document(form) == nest(form, values)
-    inputs = [k for k, f in form.fields.items() if f.is_input and k.startswith("applications.")]
+    table = sum_input(form).sheet  # the table whose every input some total adds up
+    inputs = [k for k, f in form.fields.items() if f.is_input and f.sheet == table]
     key = inputs[pick % len(inputs)]
     changed = check_bytes(workbook(form, {**values, key: values[key] + delta}), "p2.xlsx", form)
     errors = [f for f in changed.findings if f.is_error]
@@ -206,16 +215,16 @@ PROSE = st.text(
 @settings(max_examples=int(os.environ.get("XLCHECK_EXAMPLES", "15")), deadline=None)
 @given(seed=st.integers(0, 10_000), intro=PROSE, other=PROSE, name=PROSE.filter(bool))
 def test_property_fill_check_convert_gives_back_the_document(
-    seed: int, intro: str, other: str, name: str
+    form: Form, seed: int, intro: str, other: str, name: str
 ) -> None:
     from xlcheck.outputs import canonical_document
 
-    form = load_form()
+    first, *_, last = form.roles.prose
     values = {
-        **valid_values(form, seed),
-        "overview.intro": intro,
-        "other_matters": other,
-        "agency.name": name[:100],
+        **valid_values_for(form, seed),
+        first: intro,
+        last: other,
+        role_field(form, "name").key: name[:100],
     }
     result = check_bytes(workbook(form, values), "r.xlsx", form)
     converted = canonical_document(form, result)
@@ -226,7 +235,7 @@ def test_property_fill_check_convert_gives_back_the_document(
 def test_template_identity_lost_or_altered_is_said(form: Form, tmp_path: Path) -> None:
     from xlcheck.form.fingerprint import layout_fingerprint
 
-    data = workbook(form, valid_values(form, 13))
+    data = workbook(form, valid_values_for(form, 13))
     source = zipfile.ZipFile(io.BytesIO(data))
 
     def rewrite(change) -> bytes:
@@ -252,18 +261,18 @@ def test_template_identity_lost_or_altered_is_said(form: Form, tmp_path: Path) -
     book.save(stripped)
     result = check_bytes(stripped.getvalue(), "stripped.xlsx", form)
     assert result.readable and "S15" in {f.code for f in result.findings}
-    assert (
-        result.values["applications.new.total"] == valid_values(form, 13)["applications.new.total"]
-    )
+    total = sum_target(form).key
+    assert result.values[total] == valid_values_for(form, 13)[total]
 
 
 def test_culprit_in_a_workbook_where_totals_are_formulas(form: Form) -> None:
     """Swapped digits in one leaf: every failed column names the same cell and the value it needs."""
-    values = valid_values(form, 3)
-    key = "applications.handled.withheld.third_party_rights.natural_person"
-    values["applications.new.natural_person"] += 12 - values[key]
-    values[key] = 21  # should be 12
+    values = valid_values_for(form, 3)
+    new, total = sum_input(form, "R2"), sum_target(form, "R2")  # row 一: a column and its total
+    leaf = form.fields[first_sum(form, "R3").params["operands"][4].key]  # a result row mid-table
+    values[new.key] += 12 - values[leaf.key]
+    values[leaf.key] = 21  # should be 12
     result = check_bytes(workbook(form, values), "swap.xlsx", form)
     culprits = {(f.culprit.cell, f.culprit.suggested) for f in result.findings if f.culprit}
-    assert culprits == {("D11", 12)}
-    assert {f.cell for f in result.findings if f.rule == "R1"} == {"D4", "J4"}
+    assert culprits == {(leaf.cell, 12)}
+    assert {f.cell for f in result.findings if f.rule == "R1"} == {new.cell, total.cell}

@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from documents import valid_values
+from documents import valid_values_for
 from xlcheck.findings import Finding
 from xlcheck.form import Form
 from xlcheck.form.model import Text
@@ -33,7 +33,7 @@ def finding(
 
 
 def hostile_cells(form: Form) -> dict[str, Any]:
-    values: dict[str, Any] = valid_values(form, 3)
+    values: dict[str, Any] = valid_values_for(form, 3)
     values["agency.name"] = '=HYPERLINK("http://x.invalid","点我")_x0041_\x01&<b>'
     values["contact.person"] = "  张三 \u202e反向 "
     values["contact.phone"] = "@SUM(1)"

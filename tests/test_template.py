@@ -1,5 +1,7 @@
 """The generated template against the official format (literal data copied from the spec, not from
-the form JSON), its locks, validations, names, metadata and print setup, and a second tiny form."""
+the form JSON), its locks, validations, names, metadata and print setup, and a second tiny form.
+
+The official-text tests are about the 2021 format (`wb_2021`); the rest run for every bundled form."""
 
 from __future__ import annotations
 
@@ -12,13 +14,14 @@ import openpyxl
 import pytest
 from openpyxl.utils.cell import range_boundaries
 
+from documents import bundled_name, first_sum, role_field, sum_input, sum_target
 from xlcheck.check import check_path
 from xlcheck.form import Form, load_form
 from xlcheck.xlsxout import TEMPLATE_PASSWORD, write_template
 from xlcheck.xlsxout.metadata import password_hash
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMITTED = ROOT / "templates" / "xlsx" / "gov-info-disclosure-2021.xlsx"
+COMMITTED = ROOT / "templates" / "xlsx"
 MINI = Path(__file__).parent / "forms" / "mini.json"
 
 # ---- the official format, copied from /work/shared/format/gov-info-disclosure-2021.md -----------
@@ -125,15 +128,22 @@ COLUMNS_T3 = "DEFGHIJ"
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template(tmp_path_factory: pytest.TempPathFactory, form: Form) -> Path:
     path = tmp_path_factory.mktemp("tpl") / "template.xlsx"
-    write_template(load_form(), path)
+    write_template(form, path)
     return path
 
 
 @pytest.fixture(scope="module")
 def wb(template: Path) -> Any:
     return openpyxl.load_workbook(template)
+
+
+@pytest.fixture(scope="module")
+def wb_2021(tmp_path_factory: pytest.TempPathFactory, form_2021: Form) -> Any:
+    path = tmp_path_factory.mktemp("tpl") / "template-2021.xlsx"
+    write_template(form_2021, path)
+    return openpyxl.load_workbook(path)
 
 
 def _cells_of(ref: str) -> set[str]:
@@ -149,15 +159,15 @@ def _cells_of(ref: str) -> set[str]:
 
 
 @pytest.mark.parametrize("sheet", [T2, T3, T4])
-def test_labels_are_the_official_text_character_for_character(wb: Any, sheet: str) -> None:
-    ws = wb[sheet]
+def test_labels_are_the_official_text_character_for_character(wb_2021: Any, sheet: str) -> None:
+    ws = wb_2021[sheet]
     for ref, text in SPEC_LABELS[sheet]:
         assert ws[ref.split(":")[0]].value == text, (sheet, ref)
 
 
 @pytest.mark.parametrize("sheet", [T2, T3, T4])
-def test_merges_are_exactly_the_official_ones_inside_the_table(wb: Any, sheet: str) -> None:
-    merges = {str(r) for r in wb[sheet].merged_cells.ranges}
+def test_merges_are_exactly_the_official_ones_inside_the_table(wb_2021: Any, sheet: str) -> None:
+    merges = {str(r) for r in wb_2021[sheet].merged_cells.ranges}
     expected = {ref for ref, _ in SPEC_LABELS[sheet] if ":" in ref} | SPEC_DATA_MERGES[sheet]
     inside = {m for m in merges if range_boundaries(m)[1] <= SPEC_ROWS[sheet]}
     assert inside == expected
@@ -212,7 +222,8 @@ def test_numbers_prefilled_with_zero_and_text_left_empty(wb: Any, form: Form) ->
             assert cell.value == 0, fld.key
         elif fld.is_input:
             assert cell.value is None, fld.key
-    assert wb["基本信息"]["B3"].number_format == "@"  # the credit code is text
+    code = role_field(form, "credit_code")
+    assert wb[form.sheet(code.sheet).name][code.cell].number_format == "@"  # the code is text
 
 
 def test_numeric_inputs_are_validated(wb: Any, form: Form) -> None:
@@ -223,9 +234,10 @@ def test_numeric_inputs_are_validated(wb: Any, form: Form) -> None:
         found = [dv for dv in ws.data_validations.dataValidation if fld.cell in _all(dv)]
         assert len(found) == 1, fld.key
         dv = found[0]
-        assert dv.type == ("whole" if fld.type == "count" else "decimal")
-        # between (openpyxl: no operator) 0 and the plausible maximum of the form's ranges
-        assert (dv.operator, dv.formula1, dv.formula2) == (None, "0", str(fld.maximum))
+        assert dv.type == ("whole" if fld.type in ("count", "change") else "decimal")
+        # between (openpyxl: no operator) 0 (a signed change: its minimum) and the plausible maximum
+        low = str(fld.minimum) if fld.type == "change" else "0"
+        assert (dv.operator, dv.formula1, dv.formula2) == (None, low, str(fld.maximum))
         assert dv.errorStyle in (None, "stop")  # absent means stop
         assert dv.showErrorMessage and dv.prompt and dv.error
 
@@ -235,27 +247,28 @@ def _all(dv: Any) -> set[str]:
 
 
 def test_choices_year_and_credit_code_are_validated(wb: Any, form: Form) -> None:
-    ws = wb["基本信息"]
+    tier, year, code = (role_field(form, r) for r in ("tier", "year", "credit_code"))
+    assert tier.sheet == year.sheet == code.sheet
+    ws = wb[form.sheet(tier.sheet).name]
     by_cell = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
-    tier = form.fields["agency.tier"]
     assert by_cell[tier.cell].type == "list"
     assert by_cell[tier.cell].formula1 == '"' + ",".join(c.label.zh for c in tier.choices) + '"'
-    assert (by_cell["B6"].type, by_cell["B6"].formula1, by_cell["B6"].formula2) == (
+    assert (by_cell[year.cell].type, by_cell[year.cell].formula1, by_cell[year.cell].formula2) == (
         "whole",
-        "2021",
-        "2100",
+        str(year.minimum),
+        str(year.maximum),
     )
-    assert by_cell["B3"].type == "textLength"
+    assert by_cell[code.cell].type == "textLength"
 
 
 # ---- formulas, names, metadata, print -------------------------------------------------------------
 
 
 @pytest.mark.parametrize("sheet", [T3, T4])
-def test_totals_are_formulas(wb: Any, sheet: str) -> None:
+def test_totals_are_formulas(wb_2021: Any, sheet: str) -> None:
     for ref, formula in SPEC_FORMULAS[sheet].items():
-        assert wb[sheet][ref].value == formula
-        assert wb[sheet][ref].protection.locked
+        assert wb_2021[sheet][ref].value == formula
+        assert wb_2021[sheet][ref].protection.locked
 
 
 def test_every_computed_field_is_a_formula(wb: Any, form: Form) -> None:
@@ -264,16 +277,31 @@ def test_every_computed_field_is_a_formula(wb: Any, form: Form) -> None:
         assert isinstance(value, str) and value.startswith("=") if fld.computed_by else True
 
 
-def test_live_checks_sit_under_their_columns(wb: Any) -> None:
-    ws = wb[T3]
-    for col in COLUMNS_T3:
-        assert ws[f"{col}30"].value.startswith("=IF(ROUND(SUM(")
-        assert f"{col}27" in ws[f"{col}30"].value  # (七)总计 of the same column
-        assert ws[f"{col}31"].value.startswith("=IF(")
-    for col in "EJO":
-        assert wb[T4][f"{col}6"].value.startswith("=IF(")
+def _live_row(form: Form, rule_id: str) -> int:
+    return next(r.live["row"] for r in form.rules if r.id == rule_id and r.live)
+
+
+def _column(ref: str) -> str:
+    return ref.rstrip("0123456789")
+
+
+def test_live_checks_sit_under_their_columns(wb: Any, form: Form) -> None:
+    balance, carried, review = (_live_row(form, r) for r in ("R1", "W1", "R4"))
+    t3 = form.sheet_of(sum_input(form).key).name
+    ws = wb[t3]
+    for rule in (r for r in form.rules if r.id == "R1"):
+        handled_total = form.fields[rule.params["right"][0].key].cell  # （七）总计 of the column
+        col = _column(handled_total)
+        assert ws[f"{col}{balance}"].value.startswith("=IF(ROUND(SUM(")
+        assert handled_total in ws[f"{col}{balance}"].value
+        assert ws[f"{col}{carried}"].value.startswith("=IF(")
+    for rule in (r for r in form.rules if r.id == "R4"):
+        target = form.fields[rule.params["target"].key]
+        assert wb[form.sheet(target.sheet).name][
+            f"{_column(target.cell)}{review}"
+        ].value.startswith("=IF(")
     cf = {str(c.sqref): [r.formula for r in c.rules] for c in ws.conditional_formatting}
-    assert any("D30" in ref and "不平" in str(rules) for ref, rules in cf.items())
+    assert any(f"D{balance}" in ref and "不平" in str(rules) for ref, rules in cf.items())
 
 
 def test_every_defined_name_resolves_to_its_field(wb: Any, form: Form) -> None:
@@ -310,20 +338,24 @@ def test_print_setup(wb: Any, form: Form) -> None:
         assert ws.page_setup.fitToHeight in ((1, None) if sheet.header_rows else (0,))
         assert (sheet.heading or sheet.name) in ws.oddHeader.center.text
         assert "&P" in ws.oddFooter.center.text
-    assert wb[T3].page_setup.orientation == "landscape"
-    assert wb[T4].page_setup.orientation == "landscape"
-    assert wb[T3].print_title_rows == "$1:$3"
+    tables = {form.fields[first_sum(form, r).params["target"].key].sheet for r in ("R2", "R4")}
+    for sheet in map(form.sheet, sorted(tables)):  # tables 三 and 四
+        assert wb[sheet.name].page_setup.orientation == "landscape"
+        assert sheet.header_rows is not None
+        assert wb[sheet.name].print_title_rows == "${}:${}".format(*sheet.header_rows)
 
 
 # ---- prefill, fill and the committed copy ---------------------------------------------------------
 
 
-def test_agency_and_year_prefill(tmp_path: Path) -> None:
+def test_agency_and_year_prefill(tmp_path: Path, form: Form) -> None:
     path = tmp_path / "t.xlsx"
-    write_template(load_form(), path, agency="=某某县人民政府", year=2025)
-    ws = openpyxl.load_workbook(path)["基本信息"]
-    assert ws["B2"].value == "=某某县人民政府" and ws["B2"].data_type == "s"
-    assert ws["B6"].value == 2025
+    write_template(form, path, agency="=某某县人民政府", year=2025)
+    name, year = role_field(form, "name"), role_field(form, "year")
+    book = openpyxl.load_workbook(path)
+    cell = book[form.sheet(name.sheet).name][name.cell]
+    assert cell.value == "=某某县人民政府" and cell.data_type == "s"
+    assert book[form.sheet(year.sheet).name][year.cell].value == 2025
 
 
 def _sample_values(form: Form) -> dict[str, Any]:
@@ -333,6 +365,8 @@ def _sample_values(form: Form) -> dict[str, Any]:
             continue
         if fld.type == "count":
             values[key] = i % 7
+        elif fld.type == "change":
+            values[key] = 3 - i % 7
         elif fld.type == "amount":
             values[key] = 12.345678
         elif fld.type == "choice":
@@ -357,17 +391,21 @@ def test_fill_round_trips_every_field_through_the_reader(tmp_path: Path, form: F
 
 
 def test_filled_totals_and_checks_cache_true_values(tmp_path: Path, form: Form) -> None:
-    values = {
-        "applications.new.natural_person": 5,
-        "applications.handled.granted.natural_person": 3,
-    }
-    values["applications.carried_forward.natural_person"] = 1
-    path = tmp_path / "filled.xlsx"
-    write_template(form, path, values=values)
-    ws = openpyxl.load_workbook(path, data_only=True)[T3]
-    assert (ws["J4"].value, ws["D27"].value, ws["J27"].value) == (5, 3, 3)
-    assert ws["D30"].value == "不平：差 1" and ws["J30"].value == "不平：差 1"
-    assert {ws[f"{c}30"].value for c in "EFGHI"} == {"✓ 平衡"}
+    """Row 一 of one column gets 5, one result 3, carried forward 1: the column is off by 1."""
+    new, row_total = sum_input(form, "R2"), sum_target(form, "R2")
+    leaf, handled = sum_input(form, "R3"), sum_target(form, "R3")
+    balances = [r for r in form.rules if r.id == "R1"]  # one per column, the total column last
+    forward = form.fields[balances[0].params["right"][1].key]
+    grand = form.fields[balances[-1].params["right"][0].key]  # （七）总计 of the total column
+    write_template(form, tmp_path / "filled.xlsx", values={new.key: 5, leaf.key: 3, forward.key: 1})
+    book = openpyxl.load_workbook(tmp_path / "filled.xlsx", data_only=True)
+    ws = book[form.sheet(new.sheet).name]
+    assert (ws[row_total.cell].value, ws[handled.cell].value, ws[grand.cell].value) == (5, 3, 3)
+    row = _live_row(form, "R1")
+    columns = [_column(form.fields[r.params["left"][0].key].cell) for r in balances]
+    off = {_column(new.cell), _column(row_total.cell)}
+    assert {ws[f"{c}{row}"].value for c in off} == {"不平：差 1"}
+    assert {ws[f"{c}{row}"].value for c in columns if c not in off} == {"✓ 平衡"}
 
 
 def _digest(path: Path) -> str:
@@ -398,9 +436,10 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def test_committed_template_is_up_to_date(template: Path) -> None:
-    assert COMMITTED.exists(), "run python tools/make_template.py"
-    assert _digest(COMMITTED) == _digest(template), "out of date: run python tools/make_template.py"
+def test_committed_template_is_up_to_date(template: Path, form: Form) -> None:
+    committed = COMMITTED / f"{bundled_name(form)}.xlsx"
+    assert committed.exists(), "run python tools/make_template.py"
+    assert _digest(committed) == _digest(template), "out of date: run python tools/make_template.py"
 
 
 # ---- a second, tiny form gets its own working template -----------------------------------------------

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from documents import valid_values
+from documents import valid_values_for
 from lo import SOFFICE, recalc_and_resave
 from xlcheck.canonical import nest
 from xlcheck.check import check_bytes, check_path
-from xlcheck.form import Form, load_form
+from xlcheck.form import Form
 from xlcheck.normalise import normalise_text
 from xlcheck.outputs import canonical_document
 from xlcheck.render.docx_report import write_report
@@ -112,9 +112,9 @@ ANY_TEXT = st.lists(
 @given(text=ANY_TEXT)
 @example(text="第一段。\r\n第二段。")
 @example(text="_x005F_x0041_ _x0041_ a\x00b\x1f\ufffe\uffff")
-def test_property_any_text_survives_fill_check_convert(text: str) -> None:
-    form = load_form()
-    source = json.dumps(nest(form, {**valid_values(form, 3), INTRO: text}), ensure_ascii=False)
+def test_property_any_text_survives_fill_check_convert(form_2021: Form, text: str) -> None:
+    form = form_2021  # about cell text, not a form: once
+    source = json.dumps(nest(form, {**valid_values_for(form, 3), INTRO: text}), ensure_ascii=False)
     from_json = check_bytes(source.encode(), "in.json", form)
     filled = check_bytes(workbook(form, from_json.values), "filled.xlsx", form)
     assert (filled.raw[INTRO] or "") == text  # exactly as typed (an empty cell reads as None)
@@ -122,9 +122,10 @@ def test_property_any_text_survives_fill_check_convert(text: str) -> None:
     assert converted["overview"]["intro"] == normalise_text(text).value  # the text policy only
 
 
-def test_cli_fill_check_convert_round_trip(form: Form, tmp_path: Path) -> None:
+def test_cli_fill_check_convert_round_trip(form_2021: Form, tmp_path: Path) -> None:
+    form = form_2021  # the CLI's default form; about cell text, not a form
     typed = "第一段_x0041_。\r\n第二段\x01。"
-    doc = nest(form, {**valid_values(form, 5), INTRO: typed})
+    doc = nest(form, {**valid_values_for(form, 5), INTRO: typed})
     (tmp_path / "in.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     xlcheck = [sys.executable, "-m", "xlcheck"]
     fill = subprocess.run(
@@ -151,7 +152,7 @@ def _docx_text(form: Form, values: dict) -> str:
 
 
 def test_word_report_shows_a_line_break_not_the_escape(form: Form) -> None:
-    result = check_bytes(workbook(form, {**valid_values(form, 7), INTRO: TWO_LINES}), "r", form)
+    result = check_bytes(workbook(form, {**valid_values_for(form, 7), INTRO: TWO_LINES}), "r", form)
     xml = _docx_text(form, result.values)
     assert "_x000D_" not in xml
     assert '<w:t xml:space="preserve">第一段。</w:t>' in xml
@@ -159,7 +160,7 @@ def test_word_report_shows_a_line_break_not_the_escape(form: Form) -> None:
 
 
 def test_control_characters_are_reported_and_the_word_report_is_written(form: Form) -> None:
-    values = {**valid_values(form, 7), INTRO: "甲\x00乙\x1f丙"}
+    values = {**valid_values_for(form, 7), INTRO: "甲\x00乙\x1f丙"}
     result = check_bytes(workbook(form, values), "r.xlsx", form)
     found = [f for f in result.findings if f.code == "S17"]
     assert len(found) == 1 and found[0].cell is not None
@@ -171,11 +172,12 @@ def test_control_characters_are_reported_and_the_word_report_is_written(form: Fo
 @pytest.mark.libreoffice
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_resaved_multiline_prose_comes_back_as_typed(
-    form: Form, tmp_path: Path
+    form_2021: Form, tmp_path: Path
 ) -> None:
+    form = form_2021  # about cell text, not a form: LibreOffice once
     filled = tmp_path / "filled.xlsx"
     typed = {INTRO: TWO_LINES, "other_matters": "甲_x0041_乙\n丙\x01丁"}
-    filled.write_bytes(workbook(form, {**valid_values(form, 9), **typed}))
+    filled.write_bytes(workbook(form, {**valid_values_for(form, 9), **typed}))
     resaved = recalc_and_resave(filled, tmp_path / "resaved.xlsx")
     result = check_path(resaved, form)
     # LibreOffice keeps a line break inside a cell as LF: it stores CR LF as a plain LF.
@@ -185,10 +187,11 @@ def test_libreoffice_resaved_multiline_prose_comes_back_as_typed(
 
 
 def test_a_lone_surrogate_in_json_is_a_located_error_not_a_crash(
-    form: Form, tmp_path: Path
+    form_2021: Form, tmp_path: Path
 ) -> None:
     """`"\\ud800"` is JSON syntax but no character (RFC 8259 §8.2): no file can store it."""
-    doc = nest(form, {**valid_values(form, 5), INTRO: "甲\ud800乙"})
+    form = form_2021  # the CLI's default form; about JSON text, not a form
+    doc = nest(form, {**valid_values_for(form, 5), INTRO: "甲\ud800乙"})
     text = json.dumps(doc, indent=1)  # ASCII: the surrogate is written as the escape \ud800
     (tmp_path / "in.json").write_text(text, encoding="utf-8")
     line = text[: text.index("\\ud800")].count("\n") + 1
