@@ -26,6 +26,7 @@ ONE_FORM_MODULES = frozenset(
     {
         "test_batch",
         "test_batch_duplicates",
+        "test_batch_forms",  # builds its own inbox of both forms
         "test_batch_filesystem",
         "test_batch_finish",
         "test_batch_mail_workers",
