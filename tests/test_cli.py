@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 
+from cli_run import xlcheck
 from documents import valid_document, valid_values
 from xlcheck.form import Form
 from xlcheck.xlsxout import write_template
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
-
-
-def xlcheck(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlcheck", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=cwd,
-    )
 
 
 def test_usage_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from cli_run import xlcheck
 from documents import PROACTIVE_2019 as PROACTIVE
 from documents import valid_values_2019 as values_2019
 from lo import SOFFICE, recalc_and_resave
@@ -41,16 +40,6 @@ def workbook(form: Form, values: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     write_template(form, buffer, values=values)
     return buffer.getvalue()
-
-
-def xlcheck(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlcheck", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=cwd,
-    )
 
 
 def located(result: FileResult) -> set[tuple[str | None, str | None, str | None]]:

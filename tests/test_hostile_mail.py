@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from batch_fixtures import INVALID_R1, OFFICES, office_values, workbook
+from cli_run import xlcheck
 from inbox_fixtures import CRLF, attachment, message, part, text_part, utf8_zip
 from xlcheck.form import Form
 from xlcheck.inbox import Submission, gather
@@ -27,12 +28,6 @@ GOOD_OFFICE = 0
 
 def utf8_word(text: str) -> str:
     return f"=?utf-8?b?{base64.b64encode(text.encode('utf-8')).decode('ascii')}?="
-
-
-def xlcheck(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlcheck", *args], capture_output=True, text=True, timeout=300
-    )
 
 
 def injecting_mail(data: bytes) -> bytes:
@@ -203,7 +198,6 @@ PLAIN_AND_ODD = [
 def test_plain_addresses_skip_the_header_round_trip_with_the_same_answer(address: str) -> None:
     """The round trip through a reply header costs ~0.5 ms a message; a plain ASCII address
     cannot fail it, so it is taken as it is, and every other one still makes the trip."""
-    import sys
 
     from xlcheck.inbox import mail
 

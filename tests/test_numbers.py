@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import pytest
 from openpyxl import load_workbook
 
 from batch_fixtures import office_values, workbook
+from cli_run import xlcheck
 from documents import valid_document
 from xlcheck.batch.aggregate import Aggregate
 from xlcheck.codes import format_value
@@ -28,12 +28,6 @@ from xlcheck.normalise import normalise_number
 
 HUGE = int("9" * 400)
 FEE = "proactive.fees_wan_yuan"
-
-
-def xlcheck(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlcheck", *args], capture_output=True, text=True, timeout=180
-    )
 
 
 def findings(run: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -19,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from batch_fixtures import office_values, workbook
+from cli_run import xlcheck
 from lo import SOFFICE
 from lo import convert as lo_convert
 from xlcheck.batch import SUMMARY_JSON, SUMMARY_XLSX
@@ -31,12 +30,6 @@ EXT_B = "".join(chr(0x20000 + i) for i in range(70))  # 70 CJK Extension B chara
 EMOJI = "😀🏛️📊" * 24
 INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 DEVICES = {"CON", "PRN", "AUX", "NUL"} | {f"{d}{i}" for d in ("COM", "LPT") for i in range(10)}
-
-
-def xlcheck(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlcheck", *args], capture_output=True, text=True, timeout=300
-    )
 
 
 def write_offices(form: Form, folder: Path, names: list[str], times: int = 1) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_run import xlcheck
 from documents import valid_values, valid_values_2019
 from import_fixtures import build_values, render_cell_lines, render_docx, render_html
 from xlcheck.canonical import nest
@@ -22,12 +23,6 @@ F19 = "gov-info-disclosure-2019"
 F21 = "gov-info-disclosure-2021"
 SAID_2019 = "2019 年试行格式"
 SAID_2021 = "表单版本 2021"
-
-
-def xlcheck(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlcheck", *args], capture_output=True, text=True, timeout=180
-    )
 
 
 @pytest.fixture(scope="module")

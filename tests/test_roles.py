@@ -7,8 +7,6 @@ import copy
 import io
 import json
 import re
-import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from documents import valid_values, valid_values_2019
+from cli_run import xlcheck
+from documents import APPLICANTS, valid_values, valid_values_2019
 from xlcheck.batch import BatchOptions, run_batch
 from xlcheck.canonical import nest
 from xlcheck.checks.derive import recompute
@@ -27,20 +26,6 @@ from xlcheck.xlsxout import write_template
 FORMS = Path(__file__).parent / "forms"
 MINI = FORMS / "mini.json"
 OLD = "gov-info-disclosure-2019"
-APPLICANTS = [
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_organization",
-    "legal_service_agency",
-    "other_organization",
-]
-
-
-def xlcheck(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlcheck", *args], capture_output=True, text=True, timeout=180
-    )
 
 
 def _raw() -> dict[str, Any]:
