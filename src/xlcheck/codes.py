@@ -603,7 +603,7 @@ def _scientific(value: Decimal) -> str:
 
 
 def where(form: Form, f: Field, lang: Lang) -> str:
-    """How a message names a field: 表三「一、本年新收…」行「自然人」列 / Table 3, row “…”, column “…”."""
+    """How a message names a field: <表>「<行>」行「<列>」列 / Table 3, row “…”, column “…”."""
     table = form.sheet(f.sheet).short.get(lang)
     if f.row_label and f.col_label:
         row, col = f.row_label.get(lang), f.col_label.get(lang)
