@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "templates" / "xlsx"
 MINI = Path(__file__).parent / "forms" / "mini.json"
 
-# ---- the official format, copied from /work/shared/format/gov-info-disclosure-2021.md -----------
+# ---- the official format, copied from ../shared/format/gov-info-disclosure-2021.md -----------
 T2 = "二、主动公开"
 T3 = "三、依申请公开"
 T4 = "四、复议诉讼"
