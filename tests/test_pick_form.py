@@ -22,7 +22,7 @@ from xlcheck.xlsxout import write_template
 F19 = "gov-info-disclosure-2019"
 F21 = "gov-info-disclosure-2021"
 SAID_2019 = "2019 年试行格式"
-SAID_2021 = "表单版本 2021"
+SAID_2021 = "2021 年格式"
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_a_2019_workbook_without_form_is_valid_and_said_2019(form19: Form, tmp_p
 def test_a_2021_workbook_is_checked_as_2021(form21: Form, tmp_path: Path) -> None:
     book = workbook(form21, valid_values(form21, 2), tmp_path / "2024年报.xlsx")
     run = xlcheck("check", "--lang", "en", str(book))
-    assert run.returncode == 0 and "form version 2021" in run.stderr, run.stderr
+    assert run.returncode == 0 and "(2021 format)" in run.stderr, run.stderr
     _, result = check_json(str(book))
     assert result["valid"] and result["form"]["form_version"] == "2021"
 
@@ -125,7 +125,7 @@ def test_a_file_matching_neither_gets_the_default_with_a_clear_statement(tmp_pat
     run = xlcheck("check", str(source))
     assert "未见其他格式的标志" in run.stderr and SAID_2021 in run.stderr, run.stderr
     run = xlcheck("check", "--lang", "en", str(source))
-    assert "no marks of another format" in run.stderr and "form version 2021" in run.stderr
+    assert "no marks of another format" in run.stderr and "(2021 format)" in run.stderr
 
 
 def test_a_2021_dated_report_in_the_2019_layout_is_flagged_and_still_checked(

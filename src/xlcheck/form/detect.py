@@ -255,11 +255,12 @@ def _table_of(form: Form, label: str) -> Text:
 
 
 def form_name(form: Form) -> Text:
-    """How a statement names a form: its title and form version."""
-    return Text(
-        f"{form.title.zh}（表单版本 {form.form_version}）",
-        f"{form.title.en} (form version {form.form_version})",
-    )
+    """How a statement names a form: its title, with its version when the title lacks it
+    (「政府信息公开工作年度报告（2021 年格式）」, not a second bracket after 「（2019 年试行格式）」)."""
+    version = form.form_version
+    zh = form.title.zh if version in form.title.zh else f"{form.title.zh}（{version} 年格式）"
+    en = form.title.en if version in form.title.en else f"{form.title.en} ({version} format)"
+    return Text(zh, en)
 
 
 def _reason(name: str, form: Form, **params: Any) -> Text:
