@@ -25,6 +25,7 @@ from xlcheck.checks.fields import check_fields
 from xlcheck.checks.rules import check_rules
 from xlcheck.checks.schema import check_schema
 from xlcheck.codes import detail, make_finding, size_mb
+from xlcheck.explain import Explanation, apply_explanations, items_from_document
 from xlcheck.findings import Finding, has_errors
 from xlcheck.form.detect import Picked
 from xlcheck.form.model import Form
@@ -50,6 +51,8 @@ class FileResult:
     labels_seen: tuple[str, ...] = ()  # labels found in a published report (2019-format check)
     missing_keys: frozenset[str] = frozenset()  # fields on sheets missing from the workbook
     picked: Picked | None = None  # the form chosen by content (check_picked), and why
+    explanations: list[Explanation] = field(default_factory=list)  # as the office wrote them
+    explained: list[Explanation] = field(default_factory=list)  # those explaining a warning found
 
     @property
     def valid(self) -> bool:
@@ -115,6 +118,8 @@ def _check(
         result = read_xlsx(data, name, form, opened)
     if result.readable:
         result.findings = validate(form, result, previous=previous)
+        findings, result.explained = apply_explanations(form, result.findings, result.explanations)
+        result.findings = sort_findings(form, findings)
     result.sha256 = hashlib.sha256(data).hexdigest()
     return result
 
@@ -194,6 +199,7 @@ def read_xlsx(data: bytes, name: str, form: Form, package: Any = None) -> FileRe
         reading.template,
         reading.readable,
         missing_keys=frozenset(reading.missing_keys),
+        explanations=reading.explanations,
     )
     return result
 
@@ -228,6 +234,7 @@ def read_json(data: bytes, name: str, form: Form) -> FileResult:
     if not isinstance(doc, dict):
         return _bad_json(name, "json_not_object", "not an object")
     result = FileResult(name, "json", values=flatten(form, doc), input_document=doc)
+    result.explanations = items_from_document(doc)
     result.template = {"form": str(doc.get("form")), "form_version": str(doc.get("form_version"))}
     return result
 

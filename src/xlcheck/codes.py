@@ -250,6 +250,35 @@ _ENTRIES = [
         "{where}含有无法显示的控制字符（{chars}），Word 报告中略去了这些字符。请删除后重新保存。",
         "{where} contains control characters that cannot be shown ({chars}); the Word report leaves them out. Delete them and save again.",
     ),
+    # --- explanations of warnings (the 核实说明 sheet, or `explanations` in JSON) --------------------
+    _c(
+        "S18",
+        "explains_an_error",
+        "warning",
+        "{where}说明的规则 {rule_id} 是错误（不是提示），错误必须改正，不能以说明代替；这条说明没有采用。",
+        "{where} explains rule {rule_id}, which is an error, not a warning: an error must be corrected and cannot be explained away; the explanation was not used.",
+    ),
+    _c(
+        "S19",
+        "explains_unknown_rule",
+        "warning",
+        "{where}填写的规则「{rule_id}」不是本报表的提示规则（如 {example}），这条说明没有采用。请从下拉列表选择规则编号。",
+        "{where} names rule “{rule_id}”, which is not a warning rule of this report (such as {example}); the explanation was not used. Pick the rule from the drop-down list.",
+    ),
+    _c(
+        "S20",
+        "explanation_empty",
+        "warning",
+        "{where}填写了规则 {rule_id}，但没有写说明，这一行没有采用。请写明数字为什么是对的。",
+        "{where} names rule {rule_id} but gives no explanation; the row was not used. Write why the figure is right.",
+    ),
+    _c(
+        "S21",
+        "explanation_place_unknown",
+        "warning",
+        "{where}填写的位置「{place}」不是本报表的单元格（应为 工作表名!单元格，或留空表示该规则的全部提示），这条说明没有采用。",
+        "{where} gives the place “{place}”, which is no cell of this report (write sheet!cell, or leave it empty for every warning of the rule); the explanation was not used.",
+    ),
     # --- values ------------------------------------------------------------------------------------
     _c(
         "V01",

@@ -49,10 +49,16 @@ class Finding:
     values: dict[str, Any] = field(default_factory=dict)
     operands: tuple[Operand, ...] = ()
     culprit: Culprit | None = None
+    explanation: str | None = None  # why the office says a warning's figure is right
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+    @property
+    def is_open(self) -> bool:
+        """An error, or a warning nobody has explained."""
+        return self.explanation is None
 
     def text(self, lang: Lang = "zh") -> str:
         return self.message.get(lang)
@@ -72,6 +78,9 @@ class Finding:
             data["instance"] = self.instance
         if self.values:
             data["values"] = self.values
+        if self.explanation is not None:
+            data["explained"] = True
+            data["explanation"] = self.explanation
         if self.operands:
             data["operands"] = [
                 {"pointer": o.pointer, "cell": o.cell, "value": o.value, "previous": o.previous}
@@ -95,3 +104,8 @@ def has_errors(findings: list[Finding]) -> bool:
 def count_by_severity(findings: list[Finding]) -> tuple[int, int]:
     errors = sum(1 for f in findings if f.is_error)
     return errors, len(findings) - errors
+
+
+def count_explained(findings: list[Finding]) -> int:
+    """Warnings the office explained: counted among the warnings, but no longer open."""
+    return sum(1 for f in findings if f.explanation is not None)

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from xlcheck.cells import parse_cell
 from xlcheck.codes import detail, format_value, make_finding
+from xlcheck.explain import FIRST_ROW, MAX_ROWS, SHEET_NAME, Explanation, rows_from_cells
 from xlcheck.findings import Finding
 from xlcheck.form.fingerprint import layout_fingerprint
 from xlcheck.form.model import Field, Form, Sheet, Text
@@ -70,6 +71,7 @@ class Reading:
     readable: bool = True
     overwritten: set[str] = field(default_factory=set)  # formula cells typed over with a value
     cached_totals: dict[str, Any] = field(default_factory=dict)  # formula cell -> cached value
+    explanations: list[Explanation] = field(default_factory=list)  # the 核实说明 sheet's rows
 
 
 def read_workbook(
@@ -110,6 +112,7 @@ def _read_package(package: XlsxPackage, form: Form, name: str, reading: Reading)
     cells, unprotected = _read_cells(package, places)
     _take_values(form, places, cells, reading)
     _workbook_findings(package, unprotected, reading)
+    reading.explanations = _read_explanations(package)
 
 
 # ---- which template is this ---------------------------------------------------------------------
@@ -173,7 +176,7 @@ def _layout_changed(form: Form, ident: Mapping[str, str]) -> list[Finding]:
 def _match_sheets(form: Form, package: XlsxPackage, reading: Reading) -> dict[str, str | None]:
     """Form sheet id -> the package's sheet name (renamed sheets matched by position)."""
     present = [s.name for s in package.sheets if s.name != META_SHEET]
-    expected = {s.name for s in form.sheets} | {form.instructions_name}
+    expected = {s.name for s in form.sheets} | {form.instructions_name, SHEET_NAME}
     extras = [n for n in present if n not in expected]
     matched: dict[str, str | None] = {}
     for index, sheet in enumerate(form.sheets):
@@ -399,6 +402,17 @@ def _control_characters(form: Form, f: Field, raw: Any) -> list[Finding]:
     names = [f"U+{ord(char):04X}" for char in found[:5]] + (["…"] if len(found) > 5 else [])
     chars = Text("、".join(names), ", ".join(names))
     return [make_finding("S17", form=form, key=f.key, chars=chars)]
+
+
+def _read_explanations(package: XlsxPackage) -> list[Explanation]:
+    """The rows of the explanation sheet, when the workbook has one (older templates do not)."""
+    if not any(s.name == SHEET_NAME for s in package.sheets):
+        return []
+    try:
+        data = package.read_sheet(SHEET_NAME, None, max_row=FIRST_ROW + MAX_ROWS - 1)
+    except KeyError:
+        return []
+    return rows_from_cells({ref: cell.value for ref, cell in data.cells.items()})
 
 
 def _workbook_findings(package: XlsxPackage, unprotected: list[str], reading: Reading) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from xlcheck.check import FileResult
-from xlcheck.findings import Finding, count_by_severity
+from xlcheck.findings import Finding, count_by_severity, count_explained
 from xlcheck.form.model import Lang
 
 Style = Callable[[str, str], str]  # (text, role) -> styled text; role: error|warning|ok|dim|head
@@ -21,6 +21,8 @@ _WORDS = {
         "unreadable": "无法读取",
         "file": "文件",
         "summary": "{e} 个错误，{w} 个提示",
+        "explained_count": "（{x} 个已说明）",
+        "explained": "已说明：",
         "general": "整个文件",
     },
     "en": {
@@ -31,6 +33,8 @@ _WORDS = {
         "unreadable": "unreadable",
         "file": "file",
         "summary": "{e} errors, {w} warnings",
+        "explained_count": " ({x} explained)",
+        "explained": "explained: ",
         "general": "whole file",
     },
 }
@@ -58,6 +62,9 @@ def _file_block(result: FileResult, lang: Lang, style: Style) -> str:
     errors, warnings = count_by_severity(result.findings)
     mark = style("✓", "ok") if result.valid else style("✗", "error")
     summary = words["summary"].replace("{e}", str(errors)).replace("{w}", str(warnings))
+    explained = count_explained(result.findings)
+    if explained:
+        summary += words["explained_count"].replace("{x}", str(explained))
     head = f"{mark} {style(result.path, 'head')} — {status_word(result, lang)}（{summary}）"
     if lang == "en":
         head = head.replace("（", " (").replace("）", ")")
@@ -80,7 +87,10 @@ def _finding_line(f: Finding, lang: Lang, style: Style) -> str:
     where = f.cell or (f.pointer or "")
     severity = style(_WORDS[lang][f.severity], f.severity)
     rule = f.rule or f.code
-    return f"    {style(where, 'dim'):<6} {severity} {rule:<4} {f.text(lang)}"
+    line = f"    {style(where, 'dim'):<6} {severity} {rule:<4} {f.text(lang)}"
+    if f.explanation is not None:  # the office's own words, shown as it wrote them
+        line += " " + style(f"[{_WORDS[lang]['explained']}{f.explanation}]", "ok")
+    return line
 
 
 def format_json(results: Sequence[FileResult], lang: Lang = "zh") -> str:
@@ -93,6 +103,7 @@ def json_report(results: Sequence[FileResult], lang: Lang = "zh") -> dict[str, A
 
 def _file_dict(result: FileResult, lang: Lang) -> dict[str, Any]:
     errors, warnings = count_by_severity(result.findings)
+    explained = count_explained(result.findings)
     return {
         "path": result.path,
         "valid": result.valid,
@@ -102,5 +113,7 @@ def _file_dict(result: FileResult, lang: Lang) -> dict[str, Any]:
         "form": result.picked.describe(lang) if result.picked else None,
         "errors": errors,
         "warnings": warnings,
+        "explained": explained,
+        "open_warnings": warnings - explained,
         "findings": [f.to_dict(lang) for f in result.findings],
     }

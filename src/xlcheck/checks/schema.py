@@ -15,6 +15,22 @@ from xlcheck.codes import make_finding
 from xlcheck.findings import Finding
 from xlcheck.form.model import Field, Form, Text
 
+# Why a warning's figure is right, as an office wrote it (xlcheck.explain): rule id, the place
+# (a JSON pointer, or null for every warning of the rule) and the text.
+EXPLANATIONS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "maxItems": 50,
+    "items": {
+        "type": "object",
+        "properties": {
+            "rule": {"type": "string", "maxLength": 50},
+            "pointer": {"type": ["string", "null"], "maxLength": 500},
+            "text": {"type": "string", "maxLength": 500},
+        },
+        "required": ["rule", "text"],
+        "additionalProperties": False,
+    },
+}
 CREDIT_CODE_PATTERN = "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 
 
@@ -23,6 +39,7 @@ def build_schema(form: Form) -> dict[str, Any]:
     root["properties"]["form"] = {"const": form.id}
     root["properties"]["form_version"] = {"const": form.form_version}
     root["properties"]["provenance"] = {"type": "object"}
+    root["properties"]["explanations"] = EXPLANATIONS_SCHEMA
     root["required"] = ["form", "form_version"]
     for f in form.document_fields():
         node = root

@@ -37,6 +37,8 @@ def canonical_document(
         "validated": not unvalidated,
         "not_representable": [key_to_pointer(k) for k in lost] or None,
     }
+    if result.explained:  # only explanations of warnings that were found
+        doc["explanations"] = [item.to_dict() for item in result.explained]
     doc["provenance"] = {k: v for k, v in provenance.items() if v is not None}
     return doc
 

@@ -7,14 +7,16 @@ the same layout around an office's values.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from xlcheck.cells import column_index, parse_cell
 from xlcheck.codes import format_value
+from xlcheck.explain import Explanation
 from xlcheck.form.model import Field, Form, LabelCell, Sheet
+from xlcheck.xlsxout.explainsheet import write_explanation_sheet
 from xlcheck.xlsxout.formulas import Evaluator, absolute, cached, quote_sheet, sum_expression
 from xlcheck.xlsxout.layout import check_height, set_print, set_row_heights, sheet_width
 from xlcheck.xlsxout.livechecks import compile_cell_rules, compile_checks
@@ -57,16 +59,18 @@ def write_template(
     agency: str | None = None,
     year: int | None = None,
     values: Mapping[str, Any] | None = None,
+    explanations: Sequence[Explanation] = (),
 ) -> None:
     """Write the locked template; `values` (canonical, flat) fill it, agency/year prefill the
-    fields of the form's name and year roles (a form without the role ignores them)."""
+    fields of the form's name and year roles (a form without the role ignores them), and
+    `explanations` the rows of the explanation sheet."""
     prefill = dict(values or {})
     if agency is not None and form.roles.name:
         prefill[form.roles.name] = agency
     if year is not None and form.roles.year:
         prefill[form.roles.year] = year
     workbook = open_workbook(dest)
-    build_workbook(form, workbook, template_cells(form, prefill))
+    build_workbook(form, workbook, template_cells(form, prefill), explanations=explanations)
     workbook.close()
 
 
@@ -94,9 +98,14 @@ def _fits_a_cell(value: Any) -> bool:
 
 
 def build_workbook(
-    form: Form, workbook: Any, cells: Mapping[str, Any], marks: Marks | None = None
+    form: Form,
+    workbook: Any,
+    cells: Mapping[str, Any],
+    marks: Marks | None = None,
+    explanations: Sequence[Explanation] = (),
 ) -> Built:
-    """Add the instructions, the form's sheets, the defined names and the metadata."""
+    """Add the instructions, the form's sheets, the explanation sheet, the defined names and the
+    metadata."""
     built = Built(Styles(workbook))
     write_instructions(workbook, form, built.styles)
     evaluator = Evaluator(form, cells)
@@ -105,6 +114,7 @@ def build_workbook(
         built.worksheets[sheet.name] = worksheet
         _write_sheet(worksheet, form, sheet, cells, evaluator, built, marks or {})
     _write_live(form, cells, built)
+    write_explanation_sheet(workbook, form, built.styles, explanations)
     for sheet in form.sheets:
         extra = built.heights.get(sheet.id, {})
         set_row_heights(built.worksheets[sheet.name], form, sheet, extra)

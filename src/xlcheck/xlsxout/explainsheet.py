@@ -1,0 +1,72 @@
+"""The template's explanation sheet: a small unlocked table where an office explains a warning.
+
+Its words and shape live in `xlcheck.explain` (the reader reads what this writes); the rule ids in
+the drop-down are the form's warning rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from xlcheck.explain import (
+    FIRST_ROW,
+    HEADINGS,
+    INSTRUCTION,
+    MAX_ROWS,
+    SHEET_NAME,
+    Explanation,
+    warning_rule_ids,
+)
+from xlcheck.form.model import Form
+from xlcheck.xlsxout.metadata import SHEET_PROTECTION, TEMPLATE_PASSWORD
+from xlcheck.xlsxout.styles import Styles, lines_needed
+
+WIDTHS = (10.0, 24.0, 70.0)
+
+
+def write_explanation_sheet(
+    workbook: Any, form: Form, styles: Styles, rows: Sequence[Explanation] = ()
+) -> None:
+    """Instruction, headings and MAX_ROWS input rows (prefilled with `rows`), protected."""
+    worksheet = workbook.add_worksheet(SHEET_NAME)
+    for col, width in enumerate(WIDTHS):
+        worksheet.set_column(col, col, width)
+    worksheet.merge_range(0, 0, 0, 2, INSTRUCTION, styles.get("paragraph"))
+    worksheet.set_row(0, 15.0 * lines_needed(INSTRUCTION, int(sum(WIDTHS))) + 6)
+    for col, heading in enumerate(HEADINGS):
+        worksheet.write_string(1, col, heading, styles.get("header"))
+    cell = styles.get("input_text")
+    first, last = FIRST_ROW - 1, FIRST_ROW + MAX_ROWS - 2  # 0-based rows of the table
+    for row in range(first, last + 1):
+        item = rows[row - first] if row - first < len(rows) else None
+        values = (item.rule, item.place or "", item.text) if item else ("", "", "")
+        for col, value in enumerate(values):
+            if value:
+                worksheet.write_string(row, col, value, cell)
+            else:
+                worksheet.write_blank(row, col, None, cell)
+    _validate_rules(worksheet, form, first, last)
+    worksheet.freeze_panes(FIRST_ROW - 1, 0)
+    worksheet.protect(TEMPLATE_PASSWORD, SHEET_PROTECTION)
+
+
+def _validate_rules(worksheet: Any, form: Form, first: int, last: int) -> None:
+    """A drop-down of the form's warning rules; another id is refused (a stop alert)."""
+    rules = warning_rule_ids(form)
+    if not rules:
+        return
+    worksheet.data_validation(
+        first,
+        0,
+        last,
+        0,
+        {
+            "validate": "list",
+            "source": rules,
+            "input_title": "提示编号",
+            "input_message": "选择要说明的提示编号（检查结果中黄色“请核实”的规则）。",
+            "error_title": "提示编号",
+            "error_message": "请从下拉列表选择提示编号；错误必须改正，不能说明。",
+        },
+    )

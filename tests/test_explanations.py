@@ -1,0 +1,220 @@
+"""An office explains a warning (a 核实说明): in the template's 核实说明 sheet or in a JSON document's
+`explanations`. The warning stays, marked explained (已说明), and no longer counts as open; an error
+cannot be explained away; the canonical JSON and 汇总 carry the explanations."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from documents import valid_values_for
+from lo import SOFFICE, recalc_and_resave
+from xlcheck.batch import BatchOptions, run_batch
+from xlcheck.check import FileResult, check_bytes, check_path
+from xlcheck.checks.derive import recompute
+from xlcheck.explain import SHEET_NAME, Explanation, row_where
+from xlcheck.form import Form
+from xlcheck.outputs.documents import canonical_document
+from xlcheck.report import format_json, format_text
+from xlcheck.xlsxout import write_template
+
+COLUMN = "legal_service_agency"
+W1_AT = f"/applications/carried_forward/{COLUMN}"
+WHY = "结转多于新收：上年积压案件"
+
+
+def w1_values(form: Form, *, r1: bool = False) -> dict[str, Any]:
+    """Valid values but for W1 in one column (carried forward 5 > new 0); R1 too when asked."""
+    values = {
+        k: (0 if k.endswith("." + COLUMN) and k.startswith("applications.") else v)
+        for k, v in valid_values_for(form).items()
+    }
+    values.update(
+        {
+            "overview.intro": "无",
+            f"applications.new.{COLUMN}": 0,
+            f"applications.carried_over.{COLUMN}": 5,
+            f"applications.carried_forward.{COLUMN}": 5,
+        }
+    )
+    if r1:
+        values["applications.carried_forward.natural_person"] += 1
+    return recompute(form, values)
+
+
+def filled(form: Form, rows: list[tuple[str, str, str]], *, r1: bool = False) -> bytes:
+    """The template filled with W1-raising values and the explanation sheet's rows."""
+    items = [Explanation(rule, place or None, text, row_where(0)) for rule, place, text in rows]
+    buffer = io.BytesIO()
+    write_template(form, buffer, values=w1_values(form, r1=r1), explanations=items)
+    return buffer.getvalue()
+
+
+def by_code(result: FileResult, code: str) -> list[Any]:
+    return [f for f in result.findings if f.code == code]
+
+
+def w1(result: FileResult) -> Any:
+    (finding,) = [f for f in result.findings if f.rule == "W1"]
+    return finding
+
+
+# ---- the template ------------------------------------------------------------------------------
+
+
+def test_template_has_an_unlocked_explanation_sheet_with_the_warning_rules(
+    form: Form, tmp_path: Path
+) -> None:
+    path = tmp_path / "template.xlsx"
+    write_template(form, path)
+    book = openpyxl.load_workbook(path)
+    sheet = book[SHEET_NAME]
+    assert [sheet.cell(2, c).value for c in (1, 2, 3)] == ["规则", "位置", "说明"]
+    assert "错误" in str(sheet["A1"].value) and "不能以说明代替" in str(sheet["A1"].value)
+    assert sheet.protection.sheet
+    assert all(sheet.cell(r, c).protection.locked is False for r in (3, 52) for c in (1, 2, 3))
+    assert sheet.cell(2, 1).protection.locked is not False
+    (validation,) = sheet.data_validations.dataValidation
+    warnings = [r.id for r in form.rules if r.severity == "warning"]
+    assert validation.type == "list"
+    assert validation.formula1 == '"' + ",".join(dict.fromkeys(warnings)) + '"'
+    assert str(validation.sqref) == "A3:A52"
+    # the sheet comes after the form's sheets: their order and names are unchanged
+    names = book.sheetnames
+    assert names[1 : 1 + len(form.sheets)] == [s.name for s in form.sheets]
+    assert names.index(SHEET_NAME) == 1 + len(form.sheets)
+
+
+def test_the_empty_template_raises_no_finding_about_the_sheet(form: Form) -> None:
+    buffer = io.BytesIO()
+    write_template(form, buffer, values=valid_values_for(form))
+    result = check_bytes(buffer.getvalue(), "x.xlsx", form)
+    assert result.explanations == []
+    assert not [f for f in result.findings if f.code.startswith("S")]
+
+
+# ---- a warning explained -----------------------------------------------------------------------
+
+
+def test_an_explained_warning_is_marked_and_not_open(form: Form) -> None:
+    before = check_bytes(filled(form, []), "x.xlsx", form)
+    assert w1(before).explanation is None and before.valid
+    result = check_bytes(filled(form, [("W1", "", WHY)]), "x.xlsx", form)
+    assert result.valid and w1(result).explanation == WHY
+    assert not [f for f in result.findings if f.code.startswith("S")]
+    text = format_text([result])
+    assert "0 个错误，1 个提示（1 个已说明）" in text
+    assert f"已说明：{WHY}" in text
+    english = format_text([result], "en")
+    assert "1 explained" in english and f"explained: {WHY}" in english
+    report = json.loads(format_json([result]))["files"][0]
+    assert report["explained"] == 1 and report["open_warnings"] == 0
+    (shown,) = [f for f in report["findings"] if f["rule"] == "W1"]
+    assert shown["explained"] is True and shown["explanation"] == WHY
+
+
+def test_an_explanation_names_the_warnings_cell(form: Form) -> None:
+    cell = next(f for f in form.fields.values() if f.pointer == W1_AT)
+    sheet = form.sheet(cell.sheet).name
+    right = check_bytes(filled(form, [("W1", f"{sheet}!{cell.cell}", WHY)]), "x.xlsx", form)
+    assert w1(right).explanation == WHY
+    assert right.explained[0].pointer == W1_AT
+    # another column's cell: the W1 of this column stays open
+    other = W1_AT.replace(COLUMN, "natural_person")
+    elsewhere = next(f for f in form.fields.values() if f.pointer == other)
+    wrong = check_bytes(filled(form, [("W1", f"{sheet}!{elsewhere.cell}", WHY)]), "x.xlsx", form)
+    assert w1(wrong).explanation is None and wrong.explained == []
+
+
+def test_the_canonical_json_carries_the_explanation(form: Form) -> None:
+    result = check_bytes(filled(form, [("W1", "", WHY), ("W7", "", "没有这条提示")]), "x", form)
+    doc = canonical_document(form, result)
+    assert doc["explanations"] == [{"rule": "W1", "pointer": None, "text": WHY}]
+    # the document checks again as it is, explanation and all
+    again = check_bytes(json.dumps(doc, ensure_ascii=False).encode(), "x.json", form)
+    assert again.valid and not [f for f in again.findings if f.code.startswith("J")]
+    assert w1(again).explanation == WHY
+
+
+def test_a_document_without_explanations_has_no_key(form: Form) -> None:
+    doc = canonical_document(form, check_bytes(filled(form, []), "x.xlsx", form))
+    assert "explanations" not in doc
+
+
+# ---- what cannot be explained ------------------------------------------------------------------
+
+
+def test_an_error_cannot_be_explained_away(form: Form) -> None:
+    result = check_bytes(filled(form, [("R1", "", "我们认为是对的")], r1=True), "x.xlsx", form)
+    assert not result.valid
+    assert all(f.explanation is None for f in result.findings if f.rule == "R1")
+    (refused,) = by_code(result, "S18")
+    assert refused.severity == "warning"
+    assert "第 3 行" in refused.text() and "不能以说明代替" in refused.text()
+    assert "cannot be explained away" in refused.text("en")
+
+
+def test_an_unknown_rule_an_unknown_place_and_an_empty_text_are_warned(form: Form) -> None:
+    rows = [("Z9", "", WHY), ("W1", "", ""), ("W1", "不存在!Q999", WHY)]
+    result = check_bytes(filled(form, rows), "x.xlsx", form)
+    assert [len(by_code(result, c)) for c in ("S19", "S20", "S21")] == [1, 1, 1]
+    assert "第 3 行" in by_code(result, "S19")[0].text()
+    assert "第 4 行" in by_code(result, "S20")[0].text()
+    assert w1(result).explanation is None
+
+
+def test_explanations_in_json_input_are_checked_by_the_schema(form: Form) -> None:
+    doc = canonical_document(form, check_bytes(filled(form, []), "x.xlsx", form))
+    doc["explanations"] = [{"rule": "W1", "text": WHY, "by": "someone"}]
+    result = check_bytes(json.dumps(doc, ensure_ascii=False).encode(), "x.json", form)
+    assert [f.code for f in result.findings if f.code.startswith("J")]
+
+
+# ---- real clients and the batch ----------------------------------------------------------------
+
+
+def test_an_office_fills_the_sheet_in_a_spreadsheet_program(form: Form, tmp_path: Path) -> None:
+    """openpyxl stands for the office: it types into the unlocked cells of the issued template."""
+    path = tmp_path / "filled.xlsx"
+    path.write_bytes(filled(form, []))
+    book = openpyxl.load_workbook(path)
+    book[SHEET_NAME]["A5"] = "W1"
+    book[SHEET_NAME]["C5"] = WHY
+    book.save(path)
+    assert w1(check_path(path, form)).explanation == WHY
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_a_libreoffice_resave_keeps_the_explanations(form: Form, tmp_path: Path) -> None:
+    source = tmp_path / "filled.xlsx"
+    source.write_bytes(filled(form, [("W1", "", WHY)]))
+    resaved = recalc_and_resave(source, tmp_path / "resaved.xlsx")
+    result = check_path(resaved, form)
+    assert w1(result).explanation == WHY
+    assert not by_code(result, "S02")  # the sheet is known, not an extra one
+
+
+def test_batch_summary_shows_explained_warnings(form: Form, tmp_path: Path) -> None:
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    (inbox / "甲.xlsx").write_bytes(filled(form, [("W1", "", WHY)]))
+    (inbox / "乙.xlsx").write_bytes(filled(form, []))
+    out = tmp_path / "输出"
+    run_batch(BatchOptions([inbox], out, jobs=1))
+    book = openpyxl.load_workbook(out / "汇总.xlsx")
+    rows = list(book["汇总"].iter_rows(values_only=True))
+    head = list(rows[0])
+    warnings, explained = head.index("警告数"), head.index("已说明")
+    assert explained == warnings + 1
+    shown = sorted((r[warnings], r[explained]) for r in rows[1:] if r[0] is not None)
+    assert shown == [(1, 0), (1, 1)]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert sorted(r["explained"] for r in summary["rows"]) == [0, 1]
+    problems = [str(r[head.index("主要问题")]) for r in rows[1:] if r[0] is not None]
+    assert any(f"已说明：{WHY}" in p for p in problems)
