@@ -17,7 +17,7 @@ from typing import Any
 from xlcheck.canonical import key_to_pointer
 from xlcheck.codes import make_finding
 from xlcheck.findings import Finding
-from xlcheck.form.model import Form, Text
+from xlcheck.form.model import Form, Lang, Text
 
 # The sheet's name and texts are the tool's own words, the same for every form (zh, as the
 # template is Chinese); the rule ids offered come from the form.
@@ -31,6 +31,7 @@ INSTRUCTION = (
 HEADINGS = ("规则", "位置", "说明")
 FIRST_ROW = 3  # 1-based: the instruction in row 1, the headings in row 2
 MAX_ROWS = 50  # rows read; a real office explains a handful of warnings
+EXPLAINED = Text("已说明：", "explained: ")  # before the office's words, wherever they are shown
 MAX_TEXT = 500  # characters kept of one explanation
 _A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
@@ -45,6 +46,18 @@ class Explanation:
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "pointer": self.pointer, "text": self.text}
+
+
+def shown_with_explanation(finding: Finding, lang: Lang) -> str:
+    """The finding's message, and the office's explanation of it when it has one."""
+    text = finding.text(lang)
+    if finding.explanation is None:
+        return text
+    return (
+        f"{text}（{EXPLAINED.get(lang)}{finding.explanation}）"
+        if lang == "zh"
+        else (f"{text} ({EXPLAINED.get(lang)}{finding.explanation})")
+    )
 
 
 def row_where(row: int) -> Text:

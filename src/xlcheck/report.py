@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from xlcheck.check import FileResult
+from xlcheck.explain import EXPLAINED
 from xlcheck.findings import Finding, count_by_severity, count_explained
 from xlcheck.form.model import Lang
 
@@ -22,7 +23,6 @@ _WORDS = {
         "file": "文件",
         "summary": "{e} 个错误，{w} 个提示",
         "explained_count": "（{x} 个已说明）",
-        "explained": "已说明：",
         "general": "整个文件",
     },
     "en": {
@@ -34,7 +34,6 @@ _WORDS = {
         "file": "file",
         "summary": "{e} errors, {w} warnings",
         "explained_count": " ({x} explained)",
-        "explained": "explained: ",
         "general": "whole file",
     },
 }
@@ -89,7 +88,7 @@ def _finding_line(f: Finding, lang: Lang, style: Style) -> str:
     rule = f.rule or f.code
     line = f"    {style(where, 'dim'):<6} {severity} {rule:<4} {f.text(lang)}"
     if f.explanation is not None:  # the office's own words, shown as it wrote them
-        line += " " + style(f"[{_WORDS[lang]['explained']}{f.explanation}]", "ok")
+        line += " " + style(f"[{EXPLAINED.get(lang)}{f.explanation}]", "ok")
     return line
 
 

@@ -189,6 +189,7 @@ def make_row(plan: Plan, record: Record, current: bool) -> dict[str, Any]:
         form_version=outcome.form_version,
         errors=outcome.errors,
         warnings=outcome.warnings,
+        explained=outcome.explained,
     )
     row.update({"status": status, "rules": list(outcome.rules), "messages": list(outcome.messages)})
     row.update({"sha256": outcome.sha256, "problems": list(outcome.problems)})
@@ -270,6 +271,7 @@ def _slim(row: Mapping[str, Any]) -> dict[str, Any]:
         "status",
         "errors",
         "warnings",
+        "explained",
         "rules",
         "origin",
         "sender",

@@ -34,6 +34,7 @@ class Outcome:
     year: int | None = None
     errors: int = 0
     warnings: int = 0
+    explained: int = 0  # of the warnings, those the office explained (no longer open)
     rules: tuple[str, ...] = ()  # failing rules (or codes), most frequent first
     messages: tuple[str, ...] = ()
     files: Mapping[str, str] = field(default_factory=dict)  # output kind -> stored file name

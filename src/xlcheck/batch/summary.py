@@ -35,6 +35,7 @@ ROW_COLUMNS = (
     ("状态", 14, "status"),
     ("错误数", 7, "errors"),
     ("警告数", 7, "warnings"),
+    ("已说明", 7, "explained"),  # of the warnings, those the office explained: no longer open
     ("主要问题规则", 16, "rules"),
     ("主要问题", 50, "messages"),
     ("来源", 40, "origin"),

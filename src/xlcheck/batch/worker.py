@@ -21,7 +21,8 @@ from typing import Any
 
 from xlcheck.check import FileResult, check_bytes, check_picked
 from xlcheck.codes import detail, make_finding
-from xlcheck.findings import Finding
+from xlcheck.explain import shown_with_explanation
+from xlcheck.findings import Finding, count_explained
 from xlcheck.form.model import Form, Lang
 from xlcheck.outputs import (
     STORE_FILES,
@@ -195,11 +196,20 @@ def summarise(form: Form, result: FileResult, job: Job, lang: Lang) -> Outcome:
         year=year if isinstance(year, int) and not isinstance(year, bool) else None,
         errors=len(errors),
         warnings=len(result.findings) - len(errors),
+        explained=count_explained(result.findings),
         rules=tuple(failing_rules(errors)),
-        messages=tuple(f.text(lang) for f in (errors or result.findings)[:MAX_MESSAGES]),
+        messages=tuple(shown_with_explanation(f, lang) for f in _shown(errors, result)),
         form=form.id,
         form_version=form.form_version,
     )
+
+
+def _shown(errors: list[Finding], result: FileResult) -> list[Finding]:
+    """The errors, else the open warnings and then the explained ones (with the office's words)."""
+    if errors:
+        return errors[:MAX_MESSAGES]
+    ordered = sorted(result.findings, key=lambda f: not f.is_open)
+    return ordered[:MAX_MESSAGES]
 
 
 def failing_rules(errors: list[Finding]) -> list[str]:
