@@ -18,7 +18,7 @@ from xlcheck.batch import BatchOptions, run_batch
 from xlcheck.check import FileResult, check_bytes, check_path
 from xlcheck.checks.derive import recompute
 from xlcheck.explain import SHEET_NAME, Explanation, row_where
-from xlcheck.form import Form
+from xlcheck.form import Form, load_form
 from xlcheck.outputs.documents import canonical_document
 from xlcheck.report import format_json, format_text
 from xlcheck.xlsxout import write_template
@@ -218,3 +218,21 @@ def test_batch_summary_shows_explained_warnings(form: Form, tmp_path: Path) -> N
     assert sorted(r["explained"] for r in summary["rows"]) == [0, 1]
     problems = [str(r[head.index("主要问题")]) for r in rows[1:] if r[0] is not None]
     assert any(f"已说明：{WHY}" in p for p in problems)
+
+
+def test_a_sheet_whose_headings_moved_is_not_guessed_at(form: Form, tmp_path: Path) -> None:
+    path = tmp_path / "moved.xlsx"
+    path.write_bytes(filled(form, [("W1", "", WHY)]))
+    book = openpyxl.load_workbook(path)
+    book[SHEET_NAME].insert_cols(1)  # as a rewrite with an index column leaves it
+    book.save(path)
+    result = check_path(path, form)
+    (changed,) = by_code(result, "S22")
+    assert "规则、位置、说明" in changed.text() and w1(result).explanation is None
+
+
+def test_a_form_without_warning_rules_gets_no_explanation_sheet(tmp_path: Path) -> None:
+    mini = load_form(Path(__file__).parent / "forms" / "mini.json")
+    path = tmp_path / "mini.xlsx"
+    write_template(mini, path)
+    assert SHEET_NAME not in openpyxl.load_workbook(path).sheetnames

@@ -136,6 +136,19 @@ PARAMS: dict[str, list[dict[str, Any]]] = {
     "S15": [{}],
     "S16": [{"table": Text("「表三」", "“Table 3”"), "shift": Text("下移了 1 行", "down 1 row")}],
     "S17": [{"key": "overview.intro", "chars": "U+0000"}],
+    "S18": [{"where": Text("「核实说明」第 3 行", "Row 3 of sheet “核实说明”"), "rule_id": "R1"}],
+    "S19": [
+        {
+            "where": Text("「explanations」第 1 项", "Item 1 of “explanations”"),
+            "rule_id": "Z9",
+            "example": "W1、W2、W3",
+        }
+    ],
+    "S20": [{"where": Text("「核实说明」第 4 行", "Row 4 of sheet “核实说明”"), "rule_id": "W1"}],
+    "S21": [
+        {"where": Text("「核实说明」第 5 行", "Row 5 of sheet “核实说明”"), "place": "表九!Q9"}
+    ],
+    "S22": [{"found": "序号、规则、位置", "expected": "规则、位置、说明"}],
     "V01": [{"key": "proactive.punishment"}],
     "V02": [{"key": "proactive.punishment", "raw": "无"}],
     "V03": [{"key": "proactive.punishment", "value": -1}],

@@ -16,6 +16,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from documents import bundled_name, first_sum, role_field, sum_input, sum_target
 from xlcheck.check import check_path
+from xlcheck.explain import SHEET_NAME as EXPLANATION_SHEET
 from xlcheck.form import Form, load_form
 from xlcheck.xlsxout import TEMPLATE_PASSWORD, write_template
 from xlcheck.xlsxout.metadata import password_hash
@@ -183,7 +184,8 @@ def test_every_form_label_is_written_at_its_range(wb: Any, form: Form) -> None:
 
 
 def test_sheet_order_and_instructions(wb: Any, form: Form) -> None:
-    assert wb.sheetnames == [form.instructions_name, *(s.name for s in form.sheets), "_xlcheck"]
+    sheets = [form.instructions_name, *(s.name for s in form.sheets)]
+    assert wb.sheetnames == [*sheets, EXPLANATION_SHEET, "_xlcheck"]
     first = wb[form.instructions_name]
     assert [first.cell(i + 1, 1).value for i in range(len(form.instructions["zh"]))] == list(
         form.instructions["zh"]

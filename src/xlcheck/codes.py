@@ -279,6 +279,13 @@ _ENTRIES = [
         "{where}填写的位置「{place}」不是本报表的单元格（应为 工作表名!单元格，或留空表示该规则的全部提示），这条说明没有采用。",
         "{where} gives the place “{place}”, which is no cell of this report (write sheet!cell, or leave it empty for every warning of the rule); the explanation was not used.",
     ),
+    _c(
+        "S22",
+        "explanation_sheet_changed",
+        "warning",
+        "「核实说明」表的表头（{found}）与模板（{expected}）不一致，其中的说明没有读取。请在下发模板的「核实说明」表中填写。",
+        "The headings of sheet “核实说明” ({found}) differ from the template's ({expected}); its explanations were not read. Fill in the sheet “核实说明” of the issued template.",
+    ),
     # --- values ------------------------------------------------------------------------------------
     _c(
         "V01",

@@ -24,7 +24,7 @@ from xlcheck.form.model import Form, Lang, Text
 SHEET_NAME = "核实说明"
 INSTRUCTION = (
     "如某项提示（黄色“请核实”）所述情况属实，可在下表写明原因，该提示即视为已说明。"
-    "规则：从下拉列表选择提示编号；位置：可留空（说明该规则的全部提示），"
+    "规则：在下拉列表中选提示编号；位置：可留空（说明该规则的全部提示），"
     "或填写提示所在单元格，如 表名!D28；说明：数字为什么是对的。"
     "红色的错误必须改正，不能以说明代替。"
 )
@@ -73,14 +73,19 @@ def warning_rule_ids(form: Form) -> list[str]:
     return list(dict.fromkeys(r.id for r in form.rules if r.severity == "warning"))
 
 
-def rows_from_cells(cells: Mapping[str, Any]) -> list[Explanation]:
-    """Explanations from the sheet's cells (A1 -> value), rows FIRST_ROW.. within MAX_ROWS."""
+def rows_from_cells(cells: Mapping[str, Any]) -> tuple[list[Explanation], list[Finding]]:
+    """Explanations from the sheet's cells (A1 -> value), rows FIRST_ROW.. within MAX_ROWS; a
+    sheet whose headings moved (rewritten by another program) is not guessed at: one warning."""
+    headings = tuple(_cell_text(cells.get(f"{col}{FIRST_ROW - 1}")) for col in "ABC")
+    if headings != HEADINGS:
+        shown = "、".join(h for h in headings if h) or "—"
+        return [], [make_finding("S22", found=shown, expected="、".join(HEADINGS))]
     found = []
     for row in range(FIRST_ROW, FIRST_ROW + MAX_ROWS):
         rule, place, text = (_cell_text(cells.get(f"{col}{row}")) for col in "ABC")
         if rule or text:
             found.append(Explanation(rule, place or None, text, row_where(row)))
-    return found
+    return found, []
 
 
 def _cell_text(value: Any) -> str:

@@ -112,7 +112,7 @@ def _read_package(package: XlsxPackage, form: Form, name: str, reading: Reading)
     cells, unprotected = _read_cells(package, places)
     _take_values(form, places, cells, reading)
     _workbook_findings(package, unprotected, reading)
-    reading.explanations = _read_explanations(package)
+    _read_explanations(package, reading)
 
 
 # ---- which template is this ---------------------------------------------------------------------
@@ -404,15 +404,17 @@ def _control_characters(form: Form, f: Field, raw: Any) -> list[Finding]:
     return [make_finding("S17", form=form, key=f.key, chars=chars)]
 
 
-def _read_explanations(package: XlsxPackage) -> list[Explanation]:
+def _read_explanations(package: XlsxPackage, reading: Reading) -> None:
     """The rows of the explanation sheet, when the workbook has one (older templates do not)."""
     if not any(s.name == SHEET_NAME for s in package.sheets):
-        return []
+        return
     try:
         data = package.read_sheet(SHEET_NAME, None, max_row=FIRST_ROW + MAX_ROWS - 1)
     except KeyError:
-        return []
-    return rows_from_cells({ref: cell.value for ref, cell in data.cells.items()})
+        return
+    found, problems = rows_from_cells({ref: cell.value for ref, cell in data.cells.items()})
+    reading.explanations = found
+    reading.findings.extend(problems)
 
 
 def _workbook_findings(package: XlsxPackage, unprotected: list[str], reading: Reading) -> None:

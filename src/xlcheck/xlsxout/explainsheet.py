@@ -29,6 +29,8 @@ def write_explanation_sheet(
     workbook: Any, form: Form, styles: Styles, rows: Sequence[Explanation] = ()
 ) -> None:
     """Instruction, headings and MAX_ROWS input rows (prefilled with `rows`), protected."""
+    if not warning_rule_ids(form):
+        return  # a form without warnings has nothing to explain
     worksheet = workbook.add_worksheet(SHEET_NAME)
     for col, width in enumerate(WIDTHS):
         worksheet.set_column(col, col, width)
@@ -67,6 +69,6 @@ def _validate_rules(worksheet: Any, form: Form, first: int, last: int) -> None:
             "input_title": "提示编号",
             "input_message": "选择要说明的提示编号（检查结果中黄色“请核实”的规则）。",
             "error_title": "提示编号",
-            "error_message": "请从下拉列表选择提示编号；错误必须改正，不能说明。",
+            "error_message": "请在下拉列表中选提示编号；错误必须改正，不能说明。",
         },
     )
