@@ -12,6 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from cli_run import xlcheck
 from documents import valid_values_for
 from lo import SOFFICE, recalc_and_resave
 from xlcheck.batch import BatchOptions, run_batch
@@ -236,3 +237,15 @@ def test_a_form_without_warning_rules_gets_no_explanation_sheet(tmp_path: Path) 
     path = tmp_path / "mini.xlsx"
     write_template(mini, path)
     assert SHEET_NAME not in openpyxl.load_workbook(path).sheetnames
+
+
+def test_check_on_the_command_line_shows_the_explanation(form: Form, tmp_path: Path) -> None:
+    path = tmp_path / "甲.xlsx"
+    path.write_bytes(filled(form, [("W1", "", WHY)]))
+    run = xlcheck("check", str(path))
+    assert run.returncode == 0, run.stderr
+    assert "（1 个已说明）" in run.stdout and f"已说明：{WHY}" in run.stdout
+    refused = tmp_path / "乙.xlsx"
+    refused.write_bytes(filled(form, [("R1", "", WHY)], r1=True))
+    run = xlcheck("check", str(refused))
+    assert run.returncode == 1 and "不能以说明代替" in run.stdout
