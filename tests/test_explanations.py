@@ -22,7 +22,8 @@ from xlcheck.explain import SHEET_NAME, Explanation, row_where
 from xlcheck.form import Form, load_form
 from xlcheck.outputs.documents import canonical_document
 from xlcheck.report import format_json, format_text
-from xlcheck.xlsxout import write_template
+from xlcheck.xlsxout import write_error_workbook, write_template
+from xlcheck.xlsxout.errors import rebuild_error_workbook
 
 COLUMN = "legal_service_agency"
 W1_AT = f"/applications/carried_forward/{COLUMN}"
@@ -249,3 +250,14 @@ def test_check_on_the_command_line_shows_the_explanation(form: Form, tmp_path: P
     refused.write_bytes(filled(form, [("R1", "", WHY)], r1=True))
     run = xlcheck("check", str(refused))
     assert run.returncode == 1 and "不能以说明代替" in run.stdout
+
+
+@pytest.mark.parametrize("build", ["copy", "rebuild"])
+def test_the_error_workbook_lists_the_explanation(form: Form, tmp_path: Path, build: str) -> None:
+    result = check_bytes(filled(form, [("W1", "", WHY)], r1=True), "x.xlsx", form)
+    path = tmp_path / "errors.xlsx"
+    write = write_error_workbook if build == "copy" else rebuild_error_workbook
+    write(form, path, cells=result.raw, findings=result.findings, source_name="x.xlsx")
+    book = openpyxl.load_workbook(path)
+    texts = [str(c) for s in book.worksheets for r in s.iter_rows(values_only=True) for c in r]
+    assert any(WHY in t and "已说明" in t for t in texts)

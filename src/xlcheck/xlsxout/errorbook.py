@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Final
 
 from xlcheck.cells import format_cell, parse_cell, parse_range
+from xlcheck.explain import shown_with_explanation
 from xlcheck.findings import Finding, count_by_severity
 from xlcheck.form.model import Form, Sheet
 from xlcheck.xlsx.workbook import workbook_facts
@@ -207,7 +208,7 @@ def _notes(
             ref = format_cell(*parse_cell(cell))
             sheets[sheet].put(ref, blank_cell(ref, base.styles[("row", mark, False)]))
         text = "\n".join(note_line(f, lang) for f in group)
-        lines = sum(1 + len(f.text(lang_of(lang))) // 30 for f in group)
+        lines = sum(1 + len(shown_with_explanation(f, lang_of(lang))) // 30 for f in group)
         note = Note(
             format_cell(*parse_cell(cell)),
             neutralise(text),
@@ -312,8 +313,8 @@ def _finding_row(
         )
     else:
         cells[6] = text_cell(f"F{row}", neutralise(finding.cell or ""), plain, strings)
-    cells[7] = text_cell(f"G{row}", neutralise(finding.text(lg)), plain, strings)
-    height = row_height((*texts, finding.text(lg)))
+    cells[7] = text_cell(f"G{row}", neutralise(shown_with_explanation(finding, lg)), plain, strings)
+    height = row_height((*texts, shown_with_explanation(finding, lg)))
     return Row(f'<row r="{row}" spans="1:{len(_WIDTHS)}" ht="{height:g}" customHeight="1"', cells)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from xlcheck.explain import shown_with_explanation
 from xlcheck.findings import Finding, count_by_severity
 from xlcheck.form.model import Form
 from xlcheck.xlsxout.formulas import quote_sheet
@@ -101,7 +102,7 @@ def _annotate(built: Built, findings: Sequence[Finding], lang: str) -> None:
             mark = "error" if any(f.is_error for f in group) else "warning"
             worksheet.write_blank(cell, None, built.styles.get("row", mark))
         text = "\n".join(note_line(f, lang) for f in group)
-        lines = sum(1 + len(f.text(lang_of(lang))) // 30 for f in group)
+        lines = sum(1 + len(shown_with_explanation(f, lang_of(lang))) // 30 for f in group)
         options = {"author": "xlcheck", "x_scale": 2.5, "y_scale": min(1.0 + 0.5 * lines, 8.0)}
         worksheet.write_comment(cell, neutralise(text), options)
 
@@ -112,7 +113,7 @@ def lang_of(lang: str) -> Any:
 
 def note_line(finding: Finding, lang: str) -> str:
     word = _WORDS[lang_of(lang)]["error" if finding.is_error else "warning"]
-    return f"【{word}】{finding.text(lang_of(lang))}"
+    return f"【{word}】{shown_with_explanation(finding, lang_of(lang))}"
 
 
 def _write_listing(
@@ -163,8 +164,10 @@ def _write_finding(
         worksheet.write_url(row, 5, link, styles.get("link"), string=finding.cell)
     else:
         worksheet.write_string(row, 5, neutralise(finding.cell or ""), styles.get("list_cell"))
-    worksheet.write_string(row, 6, neutralise(finding.text(lg)), styles.get("list_cell"))
-    worksheet.set_row(row, row_height((*texts, finding.text(lg))))
+    worksheet.write_string(
+        row, 6, neutralise(shown_with_explanation(finding, lg)), styles.get("list_cell")
+    )
+    worksheet.set_row(row, row_height((*texts, shown_with_explanation(finding, lg))))
 
 
 def row_height(texts: Sequence[str]) -> float:
