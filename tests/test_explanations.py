@@ -261,3 +261,32 @@ def test_the_error_workbook_lists_the_explanation(form: Form, tmp_path: Path, bu
     book = openpyxl.load_workbook(path)
     texts = [str(c) for s in book.worksheets for r in s.iter_rows(values_only=True) for c in r]
     assert any(WHY in t and "已说明" in t for t in texts)
+
+
+@pytest.mark.parametrize("build", ["copy", "rebuild"])
+def test_the_error_workbook_keeps_the_offices_explanations(
+    form: Form, tmp_path: Path, build: str
+) -> None:
+    """An office corrects its error workbook and sends it back: its explanations are still there."""
+    rows = [("W1", "", WHY), ("R1", "", "错误的说明")]
+    result = check_bytes(filled(form, rows, r1=True), "x.xlsx", form)
+    path = tmp_path / "errors.xlsx"
+    write = write_error_workbook if build == "copy" else rebuild_error_workbook
+    write(
+        form,
+        path,
+        cells=result.raw,
+        findings=result.findings,
+        source_name="x.xlsx",
+        explanations=result.explanations,
+    )
+    sheet = openpyxl.load_workbook(path)[SHEET_NAME]
+    assert [sheet.cell(r, c).value for r in (3, 4) for c in (1, 3)] == [
+        "W1",
+        WHY,
+        "R1",
+        "错误的说明",
+    ]
+    assert sheet.cell(5, 1).value is None and sheet.cell(5, 1).protection.locked is False
+    again = check_path(path, form)
+    assert w1(again).explanation == WHY and len(by_code(again, "S18")) == 1

@@ -91,6 +91,7 @@ def _errors(form: Form, result: FileResult, options: OutputOptions) -> Writer:
             findings=result.findings,
             source_name=source_name,
             lang=options.lang,
+            explanations=result.explanations,
         )
 
     return write

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, Final
 
 from xlcheck.cells import format_cell, parse_cell, parse_range
-from xlcheck.explain import shown_with_explanation
+from xlcheck.explain import FIRST_ROW, MAX_ROWS, Explanation, shown_with_explanation
+from xlcheck.explain import SHEET_NAME as EXPLANATION_SHEET
 from xlcheck.findings import Finding, count_by_severity
 from xlcheck.form.model import Form, Sheet
 from xlcheck.xlsx.workbook import workbook_facts
@@ -31,6 +32,7 @@ from xlcheck.xlsxout.errors import (
     rebuild_error_workbook,
     row_height,
 )
+from xlcheck.xlsxout.explainsheet import explanation_cells
 from xlcheck.xlsxout.formulas import Evaluator, cached, quote_sheet
 from xlcheck.xlsxout.livechecks import compile_checks
 from xlcheck.xlsxout.notes import Grid, Note, comments_xml, read_grid, rels_xml, vml_xml
@@ -79,6 +81,7 @@ def write_from_base(
     findings: Sequence[Finding],
     source_name: str,
     lang: str = "zh",
+    explanations: Sequence[Explanation] = (),
 ) -> None:
     base = base_package(form, lang_of(lang))
     marks, strings = marks_of(findings), base.strings.copy()
@@ -86,6 +89,8 @@ def write_from_base(
         sheet.name: _fill_sheet(form, sheet, base, cells, marks, strings) for sheet in form.sheets
     }
     _fill_live(form, cells, base, sheets)
+    if EXPLANATION_SHEET in base.sheets:  # the office's explanations, to keep when it resends
+        sheets[EXPLANATION_SHEET] = _fill_explanations(base, explanations, strings)
     notes = _notes(base, findings, lang, sheets)
     sheets[base.listing] = _listing(base, findings, source_name, lang, strings)
     parts = dict(base.packed)
@@ -117,6 +122,7 @@ def _build_base(form: Form, lang: str) -> Base:
     parts = {s.name: str(s.part) for s in facts.sheets}
     listing = str(_WORDS[lang]["sheet"])
     names = [sheet.name for sheet in form.sheets] + [listing]
+    names += [EXPLANATION_SHEET] if EXPLANATION_SHEET in parts else []
     texts = {parts[name]: raw[parts[name]].decode() for name in names}
     texts["[Content_Types].xml"] = raw["[Content_Types].xml"].decode()
     return Base(
@@ -166,6 +172,19 @@ def _fill_sheet(
         if fld.merge:
             _restyle(xml, fld.merge, style)
         xml.put(fld.cell, element)
+    return xml
+
+
+def _fill_explanations(
+    base: Base, explanations: Sequence[Explanation], strings: SharedStrings
+) -> SheetXml:
+    """What write_explanation_sheet writes for the rows (the base holds them blank)."""
+    xml, style = base.sheets[EXPLANATION_SHEET].copy(), base.styles[("input_text", None, False)]
+    for index, item in enumerate(explanations[:MAX_ROWS]):
+        row = FIRST_ROW + index
+        for col, value in zip("ABC", explanation_cells(item), strict=True):
+            if value:
+                xml.put(f"{col}{row}", text_cell(f"{col}{row}", value, style, strings))
     return xml
 
 

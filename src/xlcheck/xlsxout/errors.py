@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from xlcheck.explain import shown_with_explanation
+from xlcheck.explain import Explanation, shown_with_explanation
 from xlcheck.findings import Finding, count_by_severity
 from xlcheck.form.model import Form
 from xlcheck.xlsxout.formulas import quote_sheet
@@ -47,6 +47,7 @@ def write_error_workbook(
     findings: Sequence[Finding],
     source_name: str,
     lang: str = "zh",
+    explanations: Sequence[Explanation] = (),
 ) -> None:
     """Write the error workbook for one submission; `cells` are the values as the office typed them.
 
@@ -55,7 +56,15 @@ def write_error_workbook(
     """
     from xlcheck.xlsxout.errorbook import write_from_base
 
-    write_from_base(form, dest, cells=cells, findings=findings, source_name=source_name, lang=lang)
+    write_from_base(
+        form,
+        dest,
+        cells=cells,
+        findings=findings,
+        source_name=source_name,
+        lang=lang,
+        explanations=explanations,
+    )
 
 
 def rebuild_error_workbook(
@@ -66,12 +75,15 @@ def rebuild_error_workbook(
     findings: Sequence[Finding],
     source_name: str,
     lang: str = "zh",
+    explanations: Sequence[Explanation] = (),
 ) -> Built:
     """The error workbook rebuilt with xlsxwriter from the form (the reference, and the base)."""
     words = _WORDS["en" if lang == "en" else "zh"]
     workbook = open_workbook(dest)
     listing = workbook.add_worksheet(str(words["sheet"]))
-    built = build_workbook(form, workbook, cells, marks=marks_of(findings))
+    built = build_workbook(
+        form, workbook, cells, marks=marks_of(findings), explanations=explanations
+    )
     _annotate(built, findings, lang)
     _write_listing(listing, built, findings, source_name, words, lang)
     listing.activate()

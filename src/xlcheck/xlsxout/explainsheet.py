@@ -42,8 +42,7 @@ def write_explanation_sheet(
     first, last = FIRST_ROW - 1, FIRST_ROW + MAX_ROWS - 2  # 0-based rows of the table
     for row in range(first, last + 1):
         item = rows[row - first] if row - first < len(rows) else None
-        values = (item.rule, item.place or "", item.text) if item else ("", "", "")
-        for col, value in enumerate(values):
+        for col, value in enumerate(explanation_cells(item) if item else ("", "", "")):
             if value:
                 worksheet.write_string(row, col, value, cell)
             else:
@@ -51,6 +50,11 @@ def write_explanation_sheet(
     _validate_rules(worksheet, form, first, last)
     worksheet.freeze_panes(FIRST_ROW - 1, 0)
     worksheet.protect(TEMPLATE_PASSWORD, SHEET_PROTECTION)
+
+
+def explanation_cells(item: Explanation) -> tuple[str, str, str]:
+    """The row's three cells as the office wrote them."""
+    return item.rule, item.place or "", item.text
 
 
 def _validate_rules(worksheet: Any, form: Form, first: int, last: int) -> None:
