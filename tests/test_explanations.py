@@ -290,3 +290,25 @@ def test_the_error_workbook_keeps_the_offices_explanations(
     assert sheet.cell(5, 1).value is None and sheet.cell(5, 1).protection.locked is False
     again = check_path(path, form)
     assert w1(again).explanation == WHY and len(by_code(again, "S18")) == 1
+
+
+@pytest.mark.parametrize("build", ["copy", "rebuild"])
+def test_an_explanation_that_starts_like_a_formula_stays_text(
+    form: Form, tmp_path: Path, build: str
+) -> None:
+    """The office's words are kept as typed, and a cell that starts with = is quote-prefixed, so
+    re-entering it (F2, Enter) in Excel or WPS never turns it into a formula."""
+    payload = '=HYPERLINK("http://x","点此")'
+    result = check_bytes(filled(form, [("W1", "", payload)]), "x.xlsx", form)
+    path = tmp_path / "errors.xlsx"
+    write = write_error_workbook if build == "copy" else rebuild_error_workbook
+    write(
+        form,
+        path,
+        cells=result.raw,
+        findings=result.findings,
+        source_name="x.xlsx",
+        explanations=result.explanations,
+    )
+    cell = openpyxl.load_workbook(path)[SHEET_NAME].cell(3, 3)
+    assert cell.value == payload and cell.data_type == "s" and cell.quotePrefix

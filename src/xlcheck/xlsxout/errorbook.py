@@ -179,11 +179,13 @@ def _fill_explanations(
     base: Base, explanations: Sequence[Explanation], strings: SharedStrings
 ) -> SheetXml:
     """What write_explanation_sheet writes for the rows (the base holds them blank)."""
-    xml, style = base.sheets[EXPLANATION_SHEET].copy(), base.styles[("input_text", None, False)]
+    xml = base.sheets[EXPLANATION_SHEET].copy()
     for index, item in enumerate(explanations[:MAX_ROWS]):
         row = FIRST_ROW + index
         for col, value in zip("ABC", explanation_cells(item), strict=True):
             if value:
+                # the office's words, kept as typed; text that starts like a formula is quoted
+                style = base.styles[("input_text", None, needs_guard(value))]
                 xml.put(f"{col}{row}", text_cell(f"{col}{row}", value, style, strings))
     return xml
 

@@ -20,6 +20,7 @@ from xlcheck.explain import (
 )
 from xlcheck.form.model import Form
 from xlcheck.xlsxout.metadata import SHEET_PROTECTION, TEMPLATE_PASSWORD
+from xlcheck.xlsxout.safe_text import needs_guard
 from xlcheck.xlsxout.styles import Styles, lines_needed
 
 WIDTHS = (10.0, 24.0, 70.0)
@@ -38,15 +39,16 @@ def write_explanation_sheet(
     worksheet.set_row(0, 15.0 * lines_needed(INSTRUCTION, int(sum(WIDTHS))) + 6)
     for col, heading in enumerate(HEADINGS):
         worksheet.write_string(1, col, heading, styles.get("header"))
-    cell = styles.get("input_text")
     first, last = FIRST_ROW - 1, FIRST_ROW + MAX_ROWS - 2  # 0-based rows of the table
     for row in range(first, last + 1):
         item = rows[row - first] if row - first < len(rows) else None
         for col, value in enumerate(explanation_cells(item) if item else ("", "", "")):
-            if value:
-                worksheet.write_string(row, col, value, cell)
+            if value:  # the office's words as typed; text that starts like a formula is quoted
+                worksheet.write_string(
+                    row, col, value, styles.get("input_text", quote=needs_guard(value))
+                )
             else:
-                worksheet.write_blank(row, col, None, cell)
+                worksheet.write_blank(row, col, None, styles.get("input_text"))
     _validate_rules(worksheet, form, first, last)
     worksheet.freeze_panes(FIRST_ROW - 1, 0)
     worksheet.protect(TEMPLATE_PASSWORD, SHEET_PROTECTION)
