@@ -51,6 +51,7 @@ def write_explanation_sheet(
                 worksheet.write_blank(row, col, None, styles.get("input_text"))
     _validate_rules(worksheet, form, first, last)
     worksheet.freeze_panes(FIRST_ROW - 1, 0)
+    _set_print(worksheet)
     worksheet.protect(TEMPLATE_PASSWORD, SHEET_PROTECTION)
 
 
@@ -78,3 +79,15 @@ def _validate_rules(worksheet: Any, form: Form, first: int, last: int) -> None:
             "error_message": "请在下拉列表中选提示编号；错误必须改正，不能说明。",
         },
     )
+
+
+def _set_print(worksheet: Any) -> None:
+    """A4 portrait, the three columns and the 50 rows on one page, the headings repeated: without
+    it the text column spilled onto a page of its own and the instruction was cut in two."""
+    worksheet.set_paper(9)
+    worksheet.fit_to_pages(1, 1)
+    worksheet.center_horizontally()
+    worksheet.set_margins(left=0.5, right=0.5, top=0.8, bottom=0.7)
+    worksheet.repeat_rows(FIRST_ROW - 2)
+    worksheet.set_header(f'&C&"宋体,Bold"&14{SHEET_NAME}')
+    worksheet.set_footer("&C第 &P 页，共 &N 页")
