@@ -252,6 +252,21 @@ def test_check_on_the_command_line_shows_the_explanation(form: Form, tmp_path: P
     assert run.returncode == 1 and "不能以说明代替" in run.stdout
 
 
+def error_workbook(form: Form, result: Any, folder: Path, build: str) -> Path:
+    """The error workbook of a result, by the base copy or by the full rebuild."""
+    path = folder / "errors.xlsx"
+    write = write_error_workbook if build == "copy" else rebuild_error_workbook
+    write(
+        form,
+        path,
+        cells=result.raw,
+        findings=result.findings,
+        source_name="x.xlsx",
+        explanations=result.explanations,
+    )
+    return path
+
+
 @pytest.mark.parametrize("build", ["copy", "rebuild"])
 def test_the_error_workbook_lists_the_explanation(form: Form, tmp_path: Path, build: str) -> None:
     result = check_bytes(filled(form, [("W1", "", WHY)], r1=True), "x.xlsx", form)
@@ -270,16 +285,7 @@ def test_the_error_workbook_keeps_the_offices_explanations(
     """An office corrects its error workbook and sends it back: its explanations are still there."""
     rows = [("W1", "", WHY), ("R1", "", "错误的说明")]
     result = check_bytes(filled(form, rows, r1=True), "x.xlsx", form)
-    path = tmp_path / "errors.xlsx"
-    write = write_error_workbook if build == "copy" else rebuild_error_workbook
-    write(
-        form,
-        path,
-        cells=result.raw,
-        findings=result.findings,
-        source_name="x.xlsx",
-        explanations=result.explanations,
-    )
+    path = error_workbook(form, result, tmp_path, build)
     sheet = openpyxl.load_workbook(path)[SHEET_NAME]
     assert [sheet.cell(r, c).value for r in (3, 4) for c in (1, 3)] == [
         "W1",
@@ -300,15 +306,6 @@ def test_an_explanation_that_starts_like_a_formula_stays_text(
     re-entering it (F2, Enter) in Excel or WPS never turns it into a formula."""
     payload = '=HYPERLINK("http://x","点此")'
     result = check_bytes(filled(form, [("W1", "", payload)]), "x.xlsx", form)
-    path = tmp_path / "errors.xlsx"
-    write = write_error_workbook if build == "copy" else rebuild_error_workbook
-    write(
-        form,
-        path,
-        cells=result.raw,
-        findings=result.findings,
-        source_name="x.xlsx",
-        explanations=result.explanations,
-    )
+    path = error_workbook(form, result, tmp_path, build)
     cell = openpyxl.load_workbook(path)[SHEET_NAME].cell(3, 3)
     assert cell.value == payload and cell.data_type == "s" and cell.quotePrefix
