@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from batch_fixtures import CHANGED_FORMAT, OFFICES, MixedInbox, build_mixed_inbox
+from cli_run import xlcheck
 from xlcheck.batch import BatchOptions, run_batch
 from xlcheck.batch.offices import safe_filename
 from xlcheck.cells import parse_cell
@@ -182,20 +183,15 @@ def test_a_state_of_the_old_shape_is_started_afresh(mixed: dict[str, Any], tmp_p
     assert report.reused == 0 and report.counts == mixed["report"].counts
 
 
-def test_the_command_picks_each_files_form(mixed: dict[str, Any], tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    command = [sys.executable, "-m", "xlcheck", "batch", str(mixed["inbox"].root)]
-    done = subprocess.run(
-        [*command, "-o", str(tmp_path / "out"), "--no-docx"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+@pytest.mark.parametrize("choice", [[], ["--form", "auto"]], ids=["default", "auto"])
+def test_the_command_picks_each_files_form(
+    mixed: dict[str, Any], tmp_path: Path, choice: list[str]
+) -> None:
+    """Without --form, or with --form auto as every other command takes it."""
+    out = tmp_path / "out"
+    done = xlcheck("batch", str(mixed["inbox"].root), "-o", str(out), "--no-docx", *choice)
     assert done.returncode == 1, done.stderr
     assert done.stdout.strip() == "通过 12 份，有错误 2 份，无法读取 0 份，已被新版本取代 1 份"
-    book = load_workbook(tmp_path / "out" / "汇总.xlsx", read_only=True)
+    book = load_workbook(out / "汇总.xlsx", read_only=True)
     assert book.sheetnames == ["汇总", "合计-2021", "合计-2019", "规则-2021", "规则-2019"]
     book.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from xlcheck.cli_common import fail, lang_option
+from xlcheck.cli_common import AUTO, auto_form_option, fail, lang_option
 
 
 @click.command()
@@ -26,12 +26,7 @@ from xlcheck.cli_common import fail, lang_option
 @click.option("--no-docx", is_flag=True, help="不生成 Word 报告")
 @click.option("--rerun", is_flag=True, help="内容未变的文件也重新校验")
 @lang_option
-@click.option(
-    "--form",
-    "form_name",
-    default=None,
-    help="表单定义（名称或 JSON 文件）；不指定时逐份按内容判断格式（2021 年格式或 2019 年试行格式）",
-)
+@auto_form_option
 def batch(
     inputs: Sequence[Path],
     out_dir: Path,
@@ -41,7 +36,7 @@ def batch(
     no_docx: bool,
     rerun: bool,
     lang: str,
-    form_name: str | None,
+    form_name: str,
 ) -> None:
     """批量处理收件箱：文件夹、.xlsx、.zip、.eml、.mbox / check a whole inbox."""
     from xlcheck.batch import BatchError, BatchOptions, run_batch
@@ -53,7 +48,7 @@ def batch(
         drafts=drafts,
         roster=roster,
         lang=lang,
-        form_name=form_name,
+        form_name=None if form_name == AUTO else form_name,
         docx=not no_docx,
         force_rerun=rerun,
     )
