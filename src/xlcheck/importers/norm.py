@@ -54,7 +54,7 @@ def read_value(text: str) -> Value:
     key = norm(text).replace(",", "").replace("\u2212", "-")  # U+2212 survives NFKC
     if not key:
         return Value("blank")
-    if key in ZERO_MARKS or key == "-":
+    if key in ZERO_MARKS:
         return Value("zero_mark", 0)
     if _SIGNED.match(key) or _WITH_UNIT.match(key):
         return Value("written")
@@ -84,7 +84,8 @@ def read_field_value(f: Field, text: str, unit: str | None = None) -> FieldValue
         return FieldValue(value.kind)
     amount = f.type == "amount"
     given = text.replace("\u2212", "-")
-    if amount and not names_unit(text):
+    from_header = amount and not names_unit(text)  # the unit comes from the table's header
+    if from_header:
         if unit is None:
             return FieldValue("no_unit")
         given = text + unit
@@ -94,7 +95,6 @@ def read_field_value(f: Field, text: str, unit: str | None = None) -> FieldValue
         return FieldValue("text")
     if number < 0 and f.type != "change":
         return FieldValue("text")  # a count or an amount is never negative
-    from_header = amount and not names_unit(text)
     return FieldValue("number", number, _note(text, read, from_header=from_header))
 
 

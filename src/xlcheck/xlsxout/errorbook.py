@@ -63,7 +63,7 @@ class Base:
     """The form's error workbook without values or findings, as parts."""
 
     packed: dict[str, Packed]  # every part, deflated once
-    text: dict[str, str]  # parts that copies change, as text
+    content_types: str  # [Content_Types].xml, which a copy with notes extends
     strings: SharedStrings
     parts: dict[str, str]  # sheet name -> worksheet part
     sheets: dict[str, SheetXml]  # form sheets and the findings list, parsed
@@ -85,8 +85,10 @@ def write_from_base(
 ) -> None:
     base = base_package(form, lang_of(lang))
     marks, strings = marks_of(findings), base.strings.copy()
+    evaluator = Evaluator(form, cells)  # one for all sheets: a total may add up another sheet's
     sheets = {
-        sheet.name: _fill_sheet(form, sheet, base, cells, marks, strings) for sheet in form.sheets
+        sheet.name: _fill_sheet(form, sheet, base, cells, marks, strings, evaluator)
+        for sheet in form.sheets
     }
     _fill_live(form, cells, base, sheets)
     if EXPLANATION_SHEET in base.sheets:  # the office's explanations, to keep when it resends
@@ -124,10 +126,9 @@ def _build_base(form: Form, lang: str) -> Base:
     names = [sheet.name for sheet in form.sheets] + [listing]
     names += [EXPLANATION_SHEET] if EXPLANATION_SHEET in parts else []
     texts = {parts[name]: raw[parts[name]].decode() for name in names}
-    texts["[Content_Types].xml"] = raw["[Content_Types].xml"].decode()
     return Base(
         packed={name: pack(name, data) for name, data in raw.items()},
-        text=texts,
+        content_types=raw["[Content_Types].xml"].decode(),
         strings=SharedStrings.parse(raw[_SST].decode()),
         parts={name: parts[name] for name in names},
         sheets={name: parse_sheet(texts[parts[name]]) for name in names},
@@ -148,10 +149,10 @@ def _fill_sheet(
     cells: Mapping[str, Any],
     marks: Marks,
     strings: SharedStrings,
+    evaluator: Evaluator,
 ) -> SheetXml:
     """What build_workbook's _write_sheet writes that depends on the values or the marks."""
     xml, styles = base.sheets[sheet.name].copy(), base.styles
-    evaluator = Evaluator(form, cells)
     for label in sheet.labels:
         mark = marks.get((sheet.name, label.range.split(":")[0]))
         if mark:
@@ -274,7 +275,7 @@ def _note_parts(
         overrides.append(f'<Override PartName="/{comments}" ContentType="{_COMMENTS_TYPE}"/>')
         xml = sheets[name]
         xml.after = xml.after.replace("</worksheet>", '<legacyDrawing r:id="rId1"/></worksheet>')
-    types = base.text["[Content_Types].xml"]
+    types = base.content_types
     if _VML_DEFAULT not in types:
         types = types.replace("<Override ", _VML_DEFAULT + "<Override ", 1)
     types = types.replace("</Types>", "".join(overrides) + "</Types>")

@@ -30,7 +30,8 @@ def write_explanation_sheet(
     workbook: Any, form: Form, styles: Styles, rows: Sequence[Explanation] = ()
 ) -> None:
     """Instruction, headings and MAX_ROWS input rows (prefilled with `rows`), protected."""
-    if not warning_rule_ids(form):
+    rules = warning_rule_ids(form)
+    if not rules:
         return  # a form without warnings has nothing to explain
     worksheet = workbook.add_worksheet(SHEET_NAME)
     for col, width in enumerate(WIDTHS):
@@ -49,7 +50,7 @@ def write_explanation_sheet(
                 )
             else:
                 worksheet.write_blank(row, col, None, styles.get("input_text"))
-    _validate_rules(worksheet, form, first, last)
+    _validate_rules(worksheet, rules, first, last)
     worksheet.freeze_panes(FIRST_ROW - 1, 0)
     _set_print(worksheet)
     worksheet.protect(TEMPLATE_PASSWORD, SHEET_PROTECTION)
@@ -60,11 +61,8 @@ def explanation_cells(item: Explanation) -> tuple[str, str, str]:
     return item.rule, item.place or "", item.text
 
 
-def _validate_rules(worksheet: Any, form: Form, first: int, last: int) -> None:
+def _validate_rules(worksheet: Any, rules: Sequence[str], first: int, last: int) -> None:
     """A drop-down of the form's warning rules; another id is refused (a stop alert)."""
-    rules = warning_rule_ids(form)
-    if not rules:
-        return
     worksheet.data_validation(
         first,
         0,

@@ -165,7 +165,7 @@ def _preserve(text: str) -> str:
 
 
 def value_cell(ref: str, value: Any, style: int, strings: SharedStrings) -> str:
-    """What write_value writes: blank, boolean, number, or else the text (inline)."""
+    """What write_value writes: blank, boolean, number, or else the text (a shared string)."""
     if value is None:
         return blank_cell(ref, style)
     if isinstance(value, bool):
