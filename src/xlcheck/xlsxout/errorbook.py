@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Final
 
 from xlcheck.cells import format_cell, parse_cell, parse_range
-from xlcheck.explain import FIRST_ROW, MAX_ROWS, Explanation, shown_with_explanation
+from xlcheck.explain import FIRST_ROW, MAX_ROWS, Explanation
 from xlcheck.explain import SHEET_NAME as EXPLANATION_SHEET
 from xlcheck.findings import Finding, count_by_severity
 from xlcheck.form.model import Form, Sheet
@@ -26,9 +26,12 @@ from xlcheck.xlsx.workbook import workbook_facts
 from xlcheck.xlsxout.errors import (
     _WIDTHS,
     _WORDS,
+    NOTE_X_SCALE,
+    finding_texts,
+    group_mark,
     lang_of,
     marks_of,
-    note_line,
+    note_body,
     rebuild_error_workbook,
     row_height,
 )
@@ -225,20 +228,11 @@ def _notes(
             groups.setdefault((finding.sheet, finding.cell), []).append(finding)
     notes: dict[str, list[Note]] = {}
     for (sheet, cell), group in groups.items():
+        ref = format_cell(*parse_cell(cell))
         if (sheet, cell) not in base.written:
-            mark = "error" if any(f.is_error for f in group) else "warning"
-            ref = format_cell(*parse_cell(cell))
-            sheets[sheet].put(ref, blank_cell(ref, base.styles[("row", mark, False)]))
-        text = "\n".join(note_line(f, lang) for f in group)
-        lines = sum(1 + len(shown_with_explanation(f, lang_of(lang))) // 30 for f in group)
-        note = Note(
-            format_cell(*parse_cell(cell)),
-            neutralise(text),
-            "xlcheck",
-            2.5,
-            min(1.0 + 0.5 * lines, 8.0),
-        )
-        notes.setdefault(sheet, []).append(note)
+            sheets[sheet].put(ref, blank_cell(ref, base.styles[("row", group_mark(group), False)]))
+        text, y_scale = note_body(group, lang)
+        notes.setdefault(sheet, []).append(Note(ref, text, "xlcheck", NOTE_X_SCALE, y_scale))
     for group_notes in notes.values():
         group_notes.sort(key=lambda n: parse_cell(n.cell))
     return notes
@@ -316,11 +310,7 @@ def _finding_row(
     (index, finding), lg, styles = numbered, lang_of(lang), base.styles
     mark = "error" if finding.is_error else "warning"
     plain = styles[("list_cell", None, False)]
-    texts = (
-        finding.table.get(lg) if finding.table else (finding.sheet or ""),
-        finding.row_label.get(lg) if finding.row_label else "",
-        finding.col_label.get(lg) if finding.col_label else "",
-    )
+    *texts, message = finding_texts(finding, lg)
     cells = {
         1: value_cell(f"A{row}", index, plain, strings),
         2: text_cell(f"B{row}", str(_WORDS[lg][mark]), styles[("list_cell", mark, False)], strings),
@@ -335,8 +325,8 @@ def _finding_row(
         )
     else:
         cells[6] = text_cell(f"F{row}", neutralise(finding.cell or ""), plain, strings)
-    cells[7] = text_cell(f"G{row}", neutralise(shown_with_explanation(finding, lg)), plain, strings)
-    height = row_height((*texts, shown_with_explanation(finding, lg)))
+    cells[7] = text_cell(f"G{row}", neutralise(message), plain, strings)
+    height = row_height((*texts, message))
     return Row(f'<row r="{row}" spans="1:{len(_WIDTHS)}" ht="{height:g}" customHeight="1"', cells)
 
 

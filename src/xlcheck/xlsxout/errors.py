@@ -111,12 +111,35 @@ def _annotate(built: Built, findings: Sequence[Finding], lang: str) -> None:
     for (sheet, cell), group in notes.items():
         worksheet = built.worksheets[sheet]
         if (sheet, cell) not in built.written:
-            mark = "error" if any(f.is_error for f in group) else "warning"
-            worksheet.write_blank(cell, None, built.styles.get("row", mark))
-        text = "\n".join(note_line(f, lang) for f in group)
-        lines = sum(1 + len(shown_with_explanation(f, lang_of(lang))) // 30 for f in group)
-        options = {"author": "xlcheck", "x_scale": 2.5, "y_scale": min(1.0 + 0.5 * lines, 8.0)}
-        worksheet.write_comment(cell, neutralise(text), options)
+            worksheet.write_blank(cell, None, built.styles.get("row", group_mark(group)))
+        text, y_scale = note_body(group, lang)
+        options = {"author": "xlcheck", "x_scale": NOTE_X_SCALE, "y_scale": y_scale}
+        worksheet.write_comment(cell, text, options)
+
+
+NOTE_X_SCALE = 2.5
+
+
+def group_mark(group: Sequence[Finding]) -> str:
+    """The mark of a cell with these findings: an error outranks a warning."""
+    return "error" if any(f.is_error for f in group) else "warning"
+
+
+def note_body(group: Sequence[Finding], lang: str) -> tuple[str, float]:
+    """A cell note's text (guarded) and its height, for the rebuild and the copy alike."""
+    text = "\n".join(note_line(f, lang) for f in group)
+    lines = sum(1 + len(shown_with_explanation(f, lang_of(lang))) // 30 for f in group)
+    return neutralise(text), min(1.0 + 0.5 * lines, 8.0)
+
+
+def finding_texts(finding: Finding, lg: Any) -> tuple[str, str, str, str]:
+    """The findings list's table, row, column and message texts of one finding (unguarded)."""
+    return (
+        finding.table.get(lg) if finding.table else (finding.sheet or ""),
+        finding.row_label.get(lg) if finding.row_label else "",
+        finding.col_label.get(lg) if finding.col_label else "",
+        shown_with_explanation(finding, lg),
+    )
 
 
 def lang_of(lang: str) -> Any:
@@ -163,12 +186,7 @@ def _write_finding(
     mark = "error" if finding.is_error else "warning"
     worksheet.write_number(row, 0, index, styles.get("list_cell"))
     worksheet.write_string(row, 1, str(_WORDS[lg][mark]), styles.get("list_cell", mark))
-    table = finding.table.get(lg) if finding.table else (finding.sheet or "")
-    texts = (
-        table,
-        finding.row_label.get(lg) if finding.row_label else "",
-        finding.col_label.get(lg) if finding.col_label else "",
-    )
+    *texts, message = finding_texts(finding, lg)
     for col, text in enumerate(texts, start=2):
         worksheet.write_string(row, col, neutralise(text), styles.get("list_cell"))
     if finding.cell and finding.sheet in built.worksheets:
@@ -176,10 +194,8 @@ def _write_finding(
         worksheet.write_url(row, 5, link, styles.get("link"), string=finding.cell)
     else:
         worksheet.write_string(row, 5, neutralise(finding.cell or ""), styles.get("list_cell"))
-    worksheet.write_string(
-        row, 6, neutralise(shown_with_explanation(finding, lg)), styles.get("list_cell")
-    )
-    worksheet.set_row(row, row_height((*texts, shown_with_explanation(finding, lg))))
+    worksheet.write_string(row, 6, neutralise(message), styles.get("list_cell"))
+    worksheet.set_row(row, row_height((*texts, message)))
 
 
 def row_height(texts: Sequence[str]) -> float:
