@@ -37,7 +37,6 @@ ONE_FORM_MODULES = frozenset(
         "test_import",
         "test_import_hostile",
         "test_message_languages",
-        "test_no_form_facts_in_code",
         "test_numbers",
         "test_output_names",
         "test_outputs_layer",

@@ -104,7 +104,9 @@ def test_the_draft_carries_no_injected_header(injected: dict[str, object]) -> No
 def test_no_header_line_starts_with_bcc(injected: dict[str, object]) -> None:
     out = injected["out"]
     assert isinstance(out, Path)
-    for path in drafts(out):
+    found = drafts(out)
+    assert found
+    for path in found:
         head = path.read_bytes().split(CRLF + CRLF, 1)[0]
         assert not any(line.lower().startswith(b"bcc") for line in head.split(CRLF))
 

@@ -267,7 +267,7 @@ def test_a_blank_the_totals_do_not_confirm_is_not_stored(form19: Form) -> None:
     got = numbers(form19, result)
     assert f"{row}.{col}" not in got
     expected = flatten(form19, build_document(form19, 2))
-    assert all(got[k] == expected[k] for k in got)  # no wrong number stored
+    assert len(got) > 40 and all(got[k] == expected[k] for k in got)  # no wrong number stored
     assert ("A06", f"/{row.replace('.', '/')}/{col}") in codes(result)
 
 

@@ -83,6 +83,7 @@ def test_check_with_errors_and_json_output_loads_no_heavy_module(
     path.write_bytes(buffer.getvalue())
     names, run = imported_modules("check", "--format", "json", str(path))
     assert run.returncode == 1 and '"valid": false' in run.stdout
+    assert "xlcheck.check" in names and "click" in names  # the profile was read
     assert heavy_among(names) == set()
 
 

@@ -193,7 +193,9 @@ def test_identical_content_is_one_submission(run: dict[str, Any]) -> None:
         for r in run["summary"]["rows"]
         if r["filename"] in ("丙镇.xlsx", "丁镇.xlsx")
     }
+    assert set(empties) == {"丙镇.xlsx", "丁镇.xlsx"}
     for filename, row in empties.items():
+        assert any("「" in m for m in row["messages"]), row["messages"]
         assert all(filename in m for m in row["messages"] if "「" in m), row["messages"]
 
 
