@@ -10,7 +10,14 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from xlcheck.outputs import STORE_FILES, BatchNames, OutputError, write_bytes_atomic
+from xlcheck.outputs import (
+    STORE_FILES,
+    TEMP_PREFIX,
+    TEMP_SUFFIX,
+    BatchNames,
+    OutputError,
+    write_bytes_atomic,
+)
 
 from .offices import safe_filename
 from .records import Record
@@ -66,14 +73,16 @@ def link_file(source: Path, dest: Path) -> None:
         if dest.exists() and os.path.samefile(source, dest):
             return
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".xlcheck-", suffix=".tmp", dir=dest.parent)
+        # our temporary name, so a run killed here leaves a file the next start removes
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=dest.parent)
         os.close(fd)
         os.unlink(tmp)
         try:
             _link_or_copy(source, tmp)
             os.replace(tmp, dest)
-        finally:  # nothing of ours is left behind when the name cannot be made
+        except BaseException:  # nothing of ours is left behind when the name cannot be made
             Path(tmp).unlink(missing_ok=True)
+            raise
     except OSError as exc:
         raise OutputError(f"cannot write {dest}: {exc.strerror or exc}") from exc
 

@@ -6,6 +6,7 @@ import email
 import email.policy
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import errors
 from email.headerregistry import Address
@@ -55,14 +56,10 @@ def _expand_parsed(message: Message, filename: str, trail: Trail, expand: Expand
         yield trail.skipped(filename, "nested_too_deep", "forwarded messages nested too deep")
         return
     # the outermost e-mail is the one that reached us and the one we reply to
-    inner = Trail(
-        trail.path,
-        trail.origin,
-        trail.limits,
-        trail.envelope or read_envelope(message),
-        trail.zip_depth,
-        trail.message_depth + 1,
-        trail.defer_mail,
+    inner = replace(
+        trail,
+        envelope=trail.envelope or read_envelope(message),
+        message_depth=trail.message_depth + 1,
     )
     count = 0
     forwarded = 0

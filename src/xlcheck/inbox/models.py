@@ -79,10 +79,9 @@ class Deferred:
     """An e-mail (an .eml file or one mbox message) whose parse is left to a worker process:
     `expand_deferred` turns it into the items `gather` would have yielded in its place."""
 
-    origin: str
     filename: str
     data: bytes
-    trail: Trail
+    trail: Trail  # its origin is the message's
 
 
 @dataclass(frozen=True)

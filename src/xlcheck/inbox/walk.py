@@ -50,7 +50,8 @@ def gather_deferring_mail(
     inputs: Iterable[Path], limits: InboxLimits = DEFAULT_LIMITS
 ) -> Iterator[Item | Deferred]:
     """As gather, but each .eml file and mbox message comes as a Deferred, to be expanded by
-    `expand_deferred` in a worker process (a batch's parent then never parses mail)."""
+    `expand_deferred` in a worker process (a batch's parent then never parses a loose .eml or an
+    mbox message; an e-mail inside a zip is still expanded where the zip is)."""
     return _gather(inputs, limits, defer_mail=True)
 
 
@@ -253,7 +254,7 @@ def _expand_small_file(stream: BinaryIO, name: str, trail: Trail) -> Iterator[It
         yield trail.skipped(name, "too_large", f"more than {cap} bytes")
         return
     if trail.defer_mail and suffix_of(name) == ".eml":
-        yield Deferred(trail.origin, name, data, trail)
+        yield Deferred(name, data, trail)
         return
     yield from expand_blob(name, data, datetime.fromtimestamp(info.st_mtime, UTC), trail)
 
@@ -265,7 +266,7 @@ def _expand_mbox(stream: BinaryIO, name: str, trail: Trail) -> Iterator[Item | D
             if data is None:
                 yield here.skipped(name, "too_large", "mbox message above the size limit")
             elif trail.defer_mail:
-                yield Deferred(here.origin, name, data, here)
+                yield Deferred(name, data, here)
             else:
                 yield from expand_message(data, name, here, expand_blob)
     except (OSError, ValueError) as exc:

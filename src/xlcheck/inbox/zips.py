@@ -6,6 +6,7 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -45,14 +46,7 @@ def expand_zip(
         if problem:
             yield trail.skipped(filename, "zip_bomb", problem)
             return
-        inner = Trail(
-            trail.path,
-            trail.origin,
-            trail.limits,
-            trail.envelope,
-            trail.zip_depth + 1,
-            trail.message_depth,
-        )
+        inner = replace(trail, zip_depth=trail.zip_depth + 1)
         for info in members:
             yield from _expand_member(archive, info, inner, expand)
 
