@@ -27,11 +27,10 @@ from xlcheck.checks.schema import check_schema
 from xlcheck.codes import detail, make_finding, size_mb
 from xlcheck.explain import Explanation, apply_explanations, items_from_document
 from xlcheck.findings import Finding, has_errors
-from xlcheck.form.detect import Picked
+from xlcheck.form.detect import MAX_JSON_BYTES, Picked
 from xlcheck.form.model import Form
 from xlcheck.regular import NotRegularFile, read_regular
 
-MAX_JSON_BYTES = 20 * 2**20
 READ_LIMIT = 50 * 2**20  # any submission; a filled template is about 60 KB
 IMPORT_SUFFIXES = (".txt", ".html", ".htm", ".docx")
 
@@ -157,7 +156,7 @@ def check_path_as(
 def load_input(path: Path, name: str) -> bytes | FileResult:
     """The file's bytes, or an unreadable result that says why."""
     try:
-        data = read_capped(path)
+        data = read_regular(path, READ_LIMIT)
     except NotRegularFile as exc:  # a pipe would block for ever, /dev/zero never end
         kind = detail(f"file_kind_{exc.kind}")
         finding = make_finding("F17", file=name, detail=kind, values={"detail": exc.strerror})
@@ -173,10 +172,6 @@ def load_input(path: Path, name: str) -> bytes | FileResult:
             name, "xlsx", [make_finding("F07", file=name, detail=size)], readable=False
         )
     return data
-
-
-def read_capped(path: Path, limit: int = READ_LIMIT) -> bytes | None:
-    return read_regular(path, limit)
 
 
 # ---- readers of each kind -------------------------------------------------------------------------
@@ -299,7 +294,8 @@ def _bad_json(
 def validate(
     form: Form, result: FileResult, *, previous: Mapping[str, Any] | None = None
 ) -> list[Finding]:
-    """Reading findings + field checks + rules (+ culprit) + schema, deduplicated and in sheet order."""
+    """Reading findings + field checks + rules (+ culprit) + schema, deduplicated (the caller
+    sorts them into sheet order once explanations are applied)."""
     values = result.values
     rules = check_rules(form, values, previous, result.labels_seen)
     if any(f.is_error and _is_linear(form, f) for f in rules):
@@ -311,7 +307,7 @@ def validate(
     findings = _dedupe(findings, result.missing_keys, form)
     if result.kind != "xlsx":
         findings = [_unlocated(f) for f in findings]
-    return sort_findings(form, findings)
+    return findings
 
 
 def _is_linear(form: Form, finding: Finding) -> bool:

@@ -153,7 +153,13 @@ def _unknown(ident: dict[str, str], chosen: Form) -> Text:
 # ---- canonical JSON -------------------------------------------------------------------------------
 
 
+# A larger JSON document is refused by the check (check.read_json), so it is not parsed here either.
+MAX_JSON_BYTES = 20 * 2**20
+
+
 def _pick_json(data: bytes, candidates: Sequence[Form], chosen: Form) -> Picked:
+    if len(data) > MAX_JSON_BYTES:
+        return Picked(chosen, _reason("pick_unreadable", chosen), "default")
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (ValueError, RecursionError):  # the check reports the syntax, located
