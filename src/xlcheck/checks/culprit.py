@@ -18,6 +18,7 @@ from typing import Any
 from xlcheck.checks.kinds import Number, RuleInput, plain
 from xlcheck.codes import format_value, where
 from xlcheck.findings import Culprit, Finding
+from xlcheck.form.compiled import plausible_range
 from xlcheck.form.model import WHOLE_TYPES, Form, Rule, Term, Text
 from xlcheck.rulekinds import BALANCED_KINDS, RULE_KINDS
 
@@ -94,7 +95,7 @@ def _solve(
             return None
     suggested = Decimal(repr(current)) + move
     field = form.fields[key]
-    low = field.minimum if field.minimum is not None else 0  # a change may go below 0
+    low = plausible_range(field)[0]  # a change may go below 0
     if suggested < low or (field.type in WHOLE_TYPES and suggested != int(suggested)):
         return None
     return plain(suggested)

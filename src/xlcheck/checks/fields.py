@@ -13,6 +13,7 @@ from xlcheck.checks.rules import range_finding
 from xlcheck.checks.schema import CREDIT_CODE_PATTERN
 from xlcheck.codes import format_value, make_finding
 from xlcheck.findings import Finding
+from xlcheck.form.compiled import plausible_range
 from xlcheck.form.model import Field, Form
 
 _CODE = re.compile(CREDIT_CODE_PATTERN)
@@ -46,7 +47,7 @@ def _year_findings(form: Form, f: Field, value: Any) -> Iterator[Finding]:
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # nan
         yield make_finding("V08", form=form, key=f.key, raw=format_value(value))
         return
-    low, high = f.minimum or 0, f.maximum or 9999
+    low, high = plausible_range(f)
     if not low <= value <= high:  # 1E+300 is a number, just not a plausible year
         yield range_finding(form, f, value)
     elif not float(value).is_integer():

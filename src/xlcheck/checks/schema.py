@@ -7,12 +7,14 @@ keeps the two identical. Library message texts never reach users: errors map to 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from xlcheck.codes import make_finding
 from xlcheck.findings import Finding
+from xlcheck.form.compiled import plausible_range
 from xlcheck.form.model import Field, Form, Text
 
 # Why a warning's figure is right, as an office wrote it (xlcheck.explain): rule id, the place
@@ -89,9 +91,10 @@ def field_schema(f: Field) -> dict[str, Any]:
 
 def _bounds(f: Field) -> dict[str, Any]:
     """The field's plausible range (the form's `ranges`): a 400-digit count is not valid."""
-    bounds = {"minimum": f.minimum if f.minimum is not None else 0}
-    if f.maximum is not None:
-        bounds["maximum"] = f.maximum
+    low, high = plausible_range(f)
+    bounds: dict[str, Any] = {"minimum": low}
+    if math.isfinite(high):
+        bounds["maximum"] = high
     return bounds
 
 
