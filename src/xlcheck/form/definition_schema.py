@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from xlcheck.form.model import FIELD_TYPES, TABLE_CHECKS
+from xlcheck.form.model import FIELD_TYPES, IDENTITY_ROLES, TABLE_CHECKS
 from xlcheck.form.params import COMMON_KEYS, COMPARE_OPS, OPTIONAL_KEYS, ParamType
 from xlcheck.form.parts import FormError
 
@@ -101,10 +101,7 @@ def definition_schema() -> dict[str, Any]:
                 "additionalProperties": False,
                 "properties": {
                     "$comment": {"type": "string"},
-                    **{
-                        role: {"type": "string"}
-                        for role in ("name", "credit_code", "kind", "tier", "year", "carry_over")
-                    },
+                    **{role: {"type": "string"} for role in (*IDENTITY_ROLES, "carry_over")},
                     "title_pattern": {"type": "string"},
                 },
             },

@@ -15,7 +15,6 @@ from typing import Any
 from xlcheck.form.definition_schema import validate_definition
 from xlcheck.form.layout import build_sheets, type_ranges
 from xlcheck.form.model import Detect, Form, Section
-from xlcheck.form.params import COMPARE_OPS
 from xlcheck.form.parts import FormError, set_item, text_of
 from xlcheck.form.published import build_published
 from xlcheck.form.roles import build_previous_forms, build_roles
@@ -28,7 +27,6 @@ from xlcheck.form.rules import (
 )
 
 __all__ = [
-    "COMPARE_OPS",
     "DEFAULT_FORM",
     "FormError",
     "build_form",
@@ -52,7 +50,8 @@ def available_forms() -> list[str]:
 def load_form(name_or_path: str | Path = DEFAULT_FORM) -> Form:
     """Load a bundled form by name, or a form definition file by path."""
     path = Path(name_or_path)
-    if path.suffix == ".json" and path.exists():
+    from_file = path.suffix == ".json" and path.exists()
+    if from_file:
         text = path.read_text(encoding="utf-8")
     else:
         resource = _BUNDLED / f"{name_or_path}.json"
@@ -65,7 +64,7 @@ def load_form(name_or_path: str | Path = DEFAULT_FORM) -> Form:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FormError(f"{name_or_path}: not valid JSON: {exc}") from exc
-    if path.suffix == ".json" and path.exists():
+    if from_file:
         return build_checked(data, str(name_or_path), source=str(path.resolve()))
     return build_form(data)  # a bundled form: a test validates it against the schema
 

@@ -333,9 +333,7 @@ class Form:
     previous_forms: tuple[PreviousForm, ...] = ()
     published: Published = Published()
     detect: Detect = Detect()
-    source: str | None = field(
-        default=None, compare=False
-    )  # the definition file, when loaded from one
+    source: str | None = None  # the definition file, when loaded from one
 
     def sheet(self, sheet_id: str) -> Sheet:
         for sheet in self.sheets:

@@ -9,11 +9,10 @@ parameters. The importer reads only this and the form's sheets, labels and roles
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from xlcheck.cells import parse_cell, parse_range
 from xlcheck.form.model import (
-    IDENTITY_ROLES,
     TABLE_CHECKS,
     Field,
     ForeignColumns,
@@ -32,7 +31,7 @@ from xlcheck.form.parts import FormError
 
 _KEYS = ("tables", "topics", "name_endings", "audit")
 _TABLE_KEYS = ("sheet", "read", "labels", "aliases", "checks", "foreign_columns", "total_beside")
-_READS = ("rows", "one_row")
+_READS: tuple[str, ...] = get_args(ReadKind)
 
 
 def build_published(
@@ -216,7 +215,7 @@ def _ending(where: str, raw: Any, fields: Mapping[str, Field], roles: Roles) -> 
     for role, value in raw.items():
         if role == "ending" or role.startswith("$"):
             continue
-        key = roles.field_of(role) if role in IDENTITY_ROLES else None
+        key = roles.field_of(role)
         if key is None:
             raise FormError(f"{where}: {role!r} is no role of this form")
         allowed = {c.value for c in fields[key].choices}
