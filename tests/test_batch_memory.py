@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 SCRIPT = """
-from xlcheck.batch.worker import _cap_memory
-_cap_memory(64 * 2**20)
+from xlcheck.batch.worker import cap_memory
+cap_memory(64 * 2**20)
 try:
     block = bytearray(512 * 2**20)
 except MemoryError:

@@ -19,16 +19,16 @@ from dataclasses import dataclass, field
 from xlcheck.inbox.models import Deferred, Item
 from xlcheck.inbox.walk import expand_deferred
 
-from .worker import WORKER_HEADROOM, _cap_memory
+from .pool import SLACK_SECONDS, kill_workers
+from .worker import WORKER_HEADROOM, cap_memory
 
 BATCH = 8  # consecutive messages sent to a worker at once (one round trip each)
 BATCH_BYTES = 8 * 2**20
 AHEAD_BYTES = 64 * 2**20  # messages in flight: the parent's memory stays bounded
-SLACK_SECONDS = 30.0
 
 
 def init_mail_worker() -> None:
-    _cap_memory(WORKER_HEADROOM)
+    cap_memory(WORKER_HEADROOM)
 
 
 def expand_batch(batch: list[Deferred]) -> list[list[Item]]:
@@ -123,9 +123,6 @@ class MailPool:
     def _restart(self) -> None:
         if self.executor is None:
             return
-        processes = getattr(self.executor, "_processes", None) or {}
-        for process in list(processes.values()):
-            if process.is_alive():
-                process.kill()
+        kill_workers(self.executor)
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.executor = None

@@ -108,7 +108,7 @@ class CheckPool:
         for chunk in self.pending.values():
             self.suspects.extend(chunk)
         self.pending.clear()
-        _kill(self.executor)
+        kill_workers(self.executor)
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.executor = self._start()
 
@@ -119,7 +119,7 @@ class CheckPool:
             try:
                 yield from future.result(timeout=self._deadline([job]))
             except Exception:  # it broke or hung the pool on its own: this is the bad file
-                _kill(self.executor)
+                kill_workers(self.executor)
                 self.executor.shutdown(wait=True, cancel_futures=True)
                 self.executor = self._start()
                 yield crashed(job, self.settings)
@@ -131,7 +131,8 @@ def crashed(job: Job, settings: Settings) -> Result:
     return job.seq, failed_outcome(job, finding, settings), {}
 
 
-def _kill(executor: ProcessPoolExecutor) -> None:
+def kill_workers(executor: ProcessPoolExecutor) -> None:
+    """Kill every live process of the pool (a worker stuck in C ignores the shutdown)."""
     processes: dict[int, Any] = getattr(executor, "_processes", None) or {}
     for process in list(processes.values()):
         if process.is_alive():

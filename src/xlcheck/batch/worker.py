@@ -83,7 +83,7 @@ def init_worker(form_names: tuple[str, ...]) -> None:
 
     _forms = tuple(load_form(name) for name in form_names)
     _tune_gc()
-    _cap_memory(WORKER_HEADROOM)
+    cap_memory(WORKER_HEADROOM)
 
 
 GC_THRESHOLD = 20_000  # container allocations between young collections (CPython's default: 700)
@@ -97,7 +97,7 @@ def _tune_gc() -> None:
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def _cap_memory(headroom: int) -> None:
+def cap_memory(headroom: int) -> None:
     try:
         with open("/proc/self/statm") as fh:
             size = int(fh.read().split()[0]) * resource.getpagesize()
