@@ -30,8 +30,8 @@ def write_atomic(
     colleagues on a shared folder must be able to open the outputs.
     """
     dest = Path(dest)
-    if any(_same_file(dest, p) for p in protect or {}):
-        raise OutputError(f"输出会覆盖输入文件，已停止 / refusing to overwrite the input: {dest}")
+    if protect and file_identity(dest) in {file_identity(p) for p in protect} - {None}:
+        raise_onto_input(dest)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=dest.parent)
@@ -131,8 +131,14 @@ def write_bytes_atomic(dest: Path, data: bytes, **kwargs: Any) -> None:
     write_atomic(dest, write, **kwargs)
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of an existing file, None when there is none: two paths, one file."""
     try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
+        info = os.stat(path)
     except OSError:
-        return False
+        return None
+    return info.st_dev, info.st_ino
+
+
+def raise_onto_input(dest: Path) -> None:
+    raise OutputError(f"输出会覆盖输入文件，已停止 / refusing to overwrite the input: {dest}")

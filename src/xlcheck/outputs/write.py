@@ -13,7 +13,7 @@ from typing import Protocol
 from xlcheck.check import FileResult
 from xlcheck.form.model import Form
 
-from .atomic import write_atomic
+from .atomic import file_identity, raise_onto_input, write_atomic
 from .kinds import KINDS, OutputOptions, Writer
 
 DEFAULT_OPTIONS = OutputOptions()
@@ -56,13 +56,16 @@ class FolderDestination:
 
     def __init__(self, folder: Path, protect: Iterable[Path] = ()) -> None:
         self.folder = Path(folder)
-        self.protect = {Path(p): None for p in protect}
+        # each input stat'ed once: N inputs and N outputs cost 2N stats, not N squared
+        self.protected = {file_identity(Path(p)) for p in protect} - {None}
 
     def put(self, name: str, write: Writer) -> tuple[Path | None, bool]:
         dest = self.folder / name
-        existed = dest.exists()
-        write_atomic(dest, write, protect=self.protect)
-        return dest, existed
+        identity = file_identity(dest)
+        if identity is not None and identity in self.protected:
+            raise_onto_input(dest)
+        write_atomic(dest, write)
+        return dest, identity is not None
 
 
 class MemoryDestination:
