@@ -3,7 +3,8 @@ kind and tier from its name; every parameter is the form's (`form.published`, `f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from xlcheck.codes import detail, make_finding
@@ -20,28 +21,52 @@ def printed_totals(
 ) -> list[Finding]:
     """A09: a total as printed that differs from the sum of its printed parts."""
     findings = []
-    for rule in form.rules:
-        if rule.id not in form.published.printed_totals or rule.kind != "sum":
+    for total in printed_total_rules(form):
+        if not all(isinstance(values.get(k), int | float) for k in total.keys):
             continue
-        target, operands = rule.params["target"], rule.params["operands"]
-        keys = [target.key, *(t.key for t in operands)]
-        if not all(isinstance(values.get(k), int | float) for k in keys):
-            continue
-        computed = sum(t.sign * values[t.key] for t in operands)
-        if values[target.key] != computed:
-            place = places.get(target.key, "—")
+        computed, printed = total.computed(values), values[total.target]
+        if printed != computed:
+            place = places.get(total.target, "—")
             findings.append(
                 make_finding(
                     "A09",
                     form=form,
-                    key=target.key,
-                    rule=rule.id,
-                    printed=values[target.key],
+                    key=total.target,
+                    rule=total.rule,
+                    printed=printed,
                     computed=computed,
-                    values={"place": place, "printed": values[target.key], "computed": computed},
+                    values={"place": place, "printed": printed, "computed": computed},
                 )
             )
     return findings
+
+
+@dataclass(frozen=True)
+class PrintedTotal:
+    """A sum the form's published tables print: its total and its signed parts, as field keys."""
+
+    rule: str
+    target: str
+    parts: tuple[tuple[int, str], ...]  # (sign, key)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.target, *(key for _, key in self.parts))
+
+    def computed(self, values: Mapping[str, Any]) -> Any:
+        return sum(sign * values[key] for sign, key in self.parts)
+
+
+def printed_total_rules(form: Form) -> Iterator[PrintedTotal]:
+    """Each sum rule instance the form's `import` block names as printed (A09, blank cells)."""
+    for rule in form.rules:
+        if rule.id not in form.published.printed_totals or rule.kind != "sum":
+            continue
+        target, operands = rule.params["target"], rule.params["operands"]
+        if target.key is None or any(t.key is None for t in operands):
+            continue  # a constant among the terms: nothing a table prints
+        parts = tuple((t.sign, t.key) for t in operands if t.key is not None)
+        yield PrintedTotal(rule.id, target.key, parts)
 
 
 def says_nothing(text: str | None, section: Section, place: str) -> list[Finding]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form
+from xlcheck.importers.audit import printed_total_rules
 from xlcheck.importers.model import Reading, unreadable
 from xlcheck.importers.tables import layout_finding
 
@@ -49,16 +50,12 @@ def confirmed_blanks(form: Form, values: Mapping[str, Any], blanks: set[str]) ->
     """Blanks that take part in a printed total, each of which holds with the blanks as 0."""
     trial = {**values, **dict.fromkeys(blanks, 0)}
     verdict: dict[str, bool] = {}
-    for rule in form.rules:
-        if rule.id not in form.published.printed_totals or rule.kind != "sum":
-            continue
-        target, operands = rule.params["target"], rule.params["operands"]
-        keys = [target.key, *(t.key for t in operands)]
-        involved = blanks.intersection(keys)
+    for total in printed_total_rules(form):
+        involved = blanks.intersection(total.keys)
         if not involved:
             continue
-        known = all(isinstance(trial.get(k), int | float) for k in keys)
-        holds = known and trial[target.key] == sum(t.sign * trial[t.key] for t in operands)
+        known = all(isinstance(trial.get(k), int | float) for k in total.keys)
+        holds = known and trial[total.target] == total.computed(trial)
         for key in involved:
             verdict[key] = verdict.get(key, True) and holds
     return {key for key, ok in verdict.items() if ok}

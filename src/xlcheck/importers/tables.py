@@ -77,8 +77,8 @@ def label_index(row: Row) -> int:
 
 
 def value_cells(row: Row) -> list[tuple[int, Cell]]:
-    start = label_index(row)
-    cells = [(i, c) for i, c in enumerate(row.cells) if c.origin and i > start]
+    """The cells after the label, blank ones at either end left out."""
+    cells = value_slots(row)
     while cells and not cells[0][1].text.strip():
         cells.pop(0)
     while cells and not cells[-1][1].text.strip():
