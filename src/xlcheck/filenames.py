@@ -21,8 +21,19 @@ _DEVICES = frozenset(
 )
 # Format characters (Cf) are dropped: bidi overrides and isolates (U+202A-202E, U+2066-2069,
 # U+200E/F, U+061C) make 'gpj.exe' read as 'exe.jpg', zero-width ones (U+200B-200D, U+2060, U+FEFF)
-# make two names look alike. Controls, lone surrogates and line breaks become '_'.
-_REPLACED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+# make two names look alike. Controls, lone surrogates and line breaks break a name or a header
+# line: in a file name they become '_' (mail text, `sendertext.py`, makes them a space).
+HIDDEN_CATEGORY = "Cf"
+BREAKING_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
+def suffix_of(name: str) -> str:
+    """Return the lower-case extension of a file name, with its dot ("" if none).
+
+    Trailing spaces and dots are dropped, as Windows drops them ("report.XLSX " is .xlsx).
+    """
+    base = name.rsplit("/", 1)[-1].rstrip(" .\t")
+    return "." + base.rsplit(".", 1)[-1].lower() if "." in base else ""
 
 
 def safe_name(
@@ -64,9 +75,9 @@ def _clean_char(char: str) -> str:
     if char in _RESERVED_CHARS:
         return "_"
     category = unicodedata.category(char)
-    if category == "Cf":
+    if category == HIDDEN_CATEGORY:
         return ""
-    if category in _REPLACED_CATEGORIES:
+    if category in BREAKING_CATEGORIES:
         return "_"
     return " " if category == "Zs" else char  # a no-break or ideographic space reads as a space
 

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from urllib.parse import quote
 
-from xlcheck.inbox.names import MAX_HEADER_CHARS, clean_file_name, clean_message_id, clean_text
+from xlcheck.sendertext import MAX_HEADER_CHARS, clean_file_name, clean_message_id, clean_text
 
 # CRLF line ends; headers we write as text are kept as written (see _attachment_part)
 _POLICY = email.policy.SMTP.clone(refold_source="none")

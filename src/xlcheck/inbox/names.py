@@ -8,11 +8,17 @@ import codecs
 import io
 import re
 import struct
-import unicodedata
 import zipfile
 from email.header import decode_header
 from email.message import Message
 
+# suffix_of and the sender-text cleaners live in stdlib-only modules (a reply writer needs them
+# without the inbox readers); re-exported here for the inbox's own callers
+from xlcheck.filenames import suffix_of as suffix_of
+from xlcheck.sendertext import MAX_HEADER_CHARS as MAX_HEADER_CHARS
+from xlcheck.sendertext import clean_file_name as clean_file_name
+from xlcheck.sendertext import clean_message_id as clean_message_id
+from xlcheck.sendertext import clean_text as clean_text
 from xlcheck.xlsx.ole import OLE_MAGIC, read_ole_names
 
 CANDIDATE_SUFFIXES = frozenset(
@@ -31,20 +37,6 @@ _UTF8_FLAG = 0x800
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 # Controls, line/paragraph separators and surrogates break a header line or a cell: a space.
 # Format characters (bidi overrides, zero-width, BOM) only disguise text: dropped.
-_BREAKING = frozenset({"Cc", "Zl", "Zp", "Cs"})
-_HIDDEN = frozenset({"Cf"})
-_SPACES = re.compile(r" {2,}")
-_MSG_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII without <, > and space
-MAX_HEADER_CHARS = 200
-
-
-def suffix_of(name: str) -> str:
-    """Return the lower-case extension of a file name, with its dot ("" if none).
-
-    Trailing spaces and dots are dropped, as Windows drops them ("report.XLSX " is .xlsx).
-    """
-    base = name.rsplit("/", 1)[-1].rstrip(" .\t")
-    return "." + base.rsplit(".", 1)[-1].lower() if "." in base else ""
 
 
 def is_candidate(name: str) -> bool:
@@ -134,34 +126,6 @@ def decode_raw_header(value: str) -> str:
     """Turn a raw header value (8-bit bytes kept as surrogates) into unfolded text."""
     raw = value.encode("ascii", errors="surrogateescape")
     return _FOLD.sub("", guess_decode(raw)).strip()
-
-
-def clean_text(text: str, limit: int = MAX_HEADER_CHARS) -> str:
-    """Sender-supplied text made safe for one header line or cell: no control, line-break or
-    invisible format characters, spaces collapsed, at most `limit` characters."""
-    kept = []
-    for char in text:
-        category = unicodedata.category(char)
-        if category in _BREAKING:
-            kept.append(" ")
-        elif category not in _HIDDEN:
-            kept.append(char)
-    return _SPACES.sub(" ", "".join(kept)).strip()[:limit].rstrip()
-
-
-def clean_file_name(name: str, limit: int = 120) -> str:
-    """An attachment's name made safe to show and to echo in a header, its extension kept."""
-    text = clean_text(name, 10 * limit)
-    if len(text) <= limit:
-        return text
-    suffix = suffix_of(text)[:16]
-    return text[: limit - len(suffix)].rstrip() + suffix
-
-
-def clean_message_id(value: str) -> str | None:
-    """The first <id@host> token of a Message-ID header; anything else is not one."""
-    found = _MSG_ID.search(value)
-    return found.group(0) if found else None
 
 
 def decode_words(text: str) -> str:
