@@ -23,6 +23,7 @@ from xlcheck.explain import SHEET_NAME as EXPLANATION_SHEET
 from xlcheck.findings import Finding, count_by_severity
 from xlcheck.form.model import Form, Sheet
 from xlcheck.xlsx.workbook import workbook_facts
+from xlcheck.xlsx.xmlsafe import quote_attr
 from xlcheck.xlsxout.errors import (
     _WIDTHS,
     _WORDS,
@@ -45,7 +46,6 @@ from xlcheck.xlsxout.sheetxml import (
     SharedStrings,
     SheetXml,
     blank_cell,
-    escape_data,
     formula_cell,
     parse_sheet,
     text_cell,
@@ -321,14 +321,10 @@ def _finding_row(
         location = f"{quote_sheet(finding.sheet)}{finding.cell}"
         cells[6] = text_cell(f"F{row}", finding.cell, styles[("link", None, False)], strings)
         links.append(
-            f'<hyperlink ref="F{row}" location="{_attr(location)}" display="{_attr(finding.cell)}"/>'
+            f'<hyperlink ref="F{row}" location={quote_attr(location)} display={quote_attr(finding.cell)}/>'
         )
     else:
         cells[6] = text_cell(f"F{row}", neutralise(finding.cell or ""), plain, strings)
     cells[7] = text_cell(f"G{row}", neutralise(message), plain, strings)
     height = row_height((*texts, message))
     return Row(f'<row r="{row}" spans="1:{len(_WIDTHS)}" ht="{height:g}" customHeight="1"', cells)
-
-
-def _attr(text: str) -> str:
-    return escape_data(text).replace('"', "&quot;").replace("\n", "&#xA;")
