@@ -17,6 +17,7 @@ import click
 
 from xlcheck import __version__
 from xlcheck.cli_common import (
+    FolderRun,
     ToolError,
     auto_form_option,
     fail,
@@ -26,7 +27,6 @@ from xlcheck.cli_common import (
     load_form_or_fail,
     previous_for,
     say_picked,
-    stop_on_failure,
     styler,
 )
 from xlcheck.form.model import Lang
@@ -127,7 +127,7 @@ def check(
         for result in results:
             say_picked(result, lang)
     if errors_dir is not None:
-        _write_error_workbooks(choice.default, results, files, errors_dir, lang)
+        _write_error_workbooks(choice, results, files, errors_dir, lang)
     language: Lang = "en" if lang == "en" else "zh"
     text = (
         format_json(results, language)
@@ -139,21 +139,13 @@ def check(
 
 
 def _write_error_workbooks(
-    form: Any, results: Sequence[Any], files: Sequence[Path], folder: Path, lang: str
+    choice: Any, results: Sequence[Any], files: Sequence[Path], folder: Path, lang: str
 ) -> None:
-    from xlcheck.outputs import FolderDestination, FolderNames, OutputOptions, write_outputs
-
-    names = FolderNames(folder, files, ["errors"])  # two inputs called 报表.xlsx: 报表 and 报表-2
-    destination = FolderDestination(folder, protect=files)
-    options = OutputOptions(lang="en" if lang == "en" else "zh")
+    run = FolderRun.make(folder, files, ["errors"], lang)  # 报表 and 报表-2 for two 报表.xlsx
     for result, source in zip(results, files, strict=True):
         if result.valid or not result.readable or result.kind != "xlsx":
             continue
-        wanted = names.take(source, ["errors"])
-        used = result.picked.form if result.picked else form
-        stop_on_failure(write_outputs(used, result, ["errors"], destination, wanted, options))
-        said = "error workbook: " if lang == "en" else "错误清单："
-        click.echo(f"{said}{source} → {folder / wanted['errors']}", err=True)
+        run.write(choice.form_of(result), result, source, ["errors"], "error_workbook")
 
 
 @cli.command()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+
+from xlcheck.form.model import Lang
 
 LANGS = click.Choice(["zh", "en"])
 lang_option = click.option(
@@ -71,6 +74,10 @@ class FormChoice:
     @property
     def is_auto(self) -> bool:
         return self.forced is None
+
+    def form_of(self, result: Any) -> Any:
+        """The form a checked file was read with (the default when none was picked)."""
+        return result.picked.form if result.picked else self.default
 
     def choose(self, data: bytes, name: str) -> Any:
         """form.detect.Picked for one file's bytes."""
@@ -141,3 +148,53 @@ def styler(stream_is_tty: bool) -> Any:
         return click.style(text, fg=colours.get(role), bold=role == "head")
 
     return style
+
+
+@dataclass(frozen=True)
+class FolderRun:
+    """Where one run's outputs go (names from the one naming policy: a stem per input, distinct
+    across the run), each file said on stderr with the input it came from."""
+
+    names: Any  # outputs.FolderNames
+    destination: Any  # outputs.FolderDestination: atomic, never onto an input
+    options: Any  # outputs.OutputOptions
+
+    @classmethod
+    def make(
+        cls,
+        out_dir: Path,
+        files: Sequence[Path],
+        kinds: Sequence[str],
+        lang: str,
+        docx_template: Path | None = None,
+    ) -> FolderRun:
+        from xlcheck.outputs import FolderDestination, FolderNames, OutputOptions
+
+        language: Lang = "en" if lang == "en" else "zh"
+        return cls(
+            FolderNames(out_dir, files, kinds),
+            FolderDestination(out_dir, protect=files),
+            OutputOptions(lang=language, docx_template=docx_template),
+        )
+
+    def write(self, form: Any, result: Any, source: Path, kinds: list[str], done: str) -> None:
+        """Write these outputs of source; `done` names what was written (a key of _SAID)."""
+        from xlcheck.outputs import write_outputs
+
+        names = self.names.take(source, kinds)
+        wrote = write_outputs(form, result, kinds, self.destination, names, self.options)
+        en = self.options.lang == "en"
+        for written in wrote.written:
+            more = _SAID["replaced"][en] if written.replaced else ""
+            said = f"{_SAID[done][en]}{more}{': ' if en else '：'}{source} → {written.path}"
+            click.echo(said, err=True)
+        stop_on_failure(wrote)
+
+
+# What a run says of each file it writes: (zh, en).
+_SAID = {
+    "written": ("已写出", "written"),
+    "errors": ("有错误，未转换；错误清单", "has errors, not converted; error workbook"),
+    "error_workbook": ("错误清单", "error workbook"),
+    "replaced": ("（替换了原有文件）", " (replaced an existing file)"),
+}

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
 from xlcheck.cli_common import (
+    FolderRun,
     auto_form_option,
     fail,
     form_choice_or_fail,
     lang_option,
     read_previous_or_fail,
     say_picked,
-    stop_on_failure,
     styler,
 )
-from xlcheck.form.model import Lang
 
 
 @click.command()
@@ -56,7 +54,7 @@ def convert(
     run = FolderRun.make(out_dir, files, (target, "sourcemap", "errors"), lang, docx_template)
     results = _check_all(files, choice, lang)
     for result, source in zip(results, files, strict=True):
-        form = result.picked.form if result.picked else choice.default
+        form = choice.form_of(result)
         if result.valid or (force and result.readable):
             kinds = [target, "sourcemap"] if source_map else [target]
             run.write(form, result, Path(source), kinds, "written")
@@ -94,55 +92,6 @@ def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 
 
-@dataclass(frozen=True)
-class FolderRun:
-    """Where one run's outputs go (names from the one naming policy: a stem per input, distinct
-    across the run), each file said on stderr with the input it came from."""
-
-    names: Any  # outputs.FolderNames
-    destination: Any  # outputs.FolderDestination: atomic, never onto an input
-    options: Any  # outputs.OutputOptions
-
-    @classmethod
-    def make(
-        cls,
-        out_dir: Path,
-        files: Sequence[Path],
-        kinds: Sequence[str],
-        lang: str,
-        docx_template: Path | None = None,
-    ) -> FolderRun:
-        from xlcheck.outputs import FolderDestination, FolderNames, OutputOptions
-
-        language: Lang = "en" if lang == "en" else "zh"
-        return cls(
-            FolderNames(out_dir, files, kinds),
-            FolderDestination(out_dir, protect=files),
-            OutputOptions(lang=language, docx_template=docx_template),
-        )
-
-    def write(self, form: Any, result: Any, source: Path, kinds: list[str], done: str) -> None:
-        """Write these outputs of source; `done` names what was written (a key of _SAID)."""
-        from xlcheck.outputs import write_outputs
-
-        names = self.names.take(source, kinds)
-        wrote = write_outputs(form, result, kinds, self.destination, names, self.options)
-        en = self.options.lang == "en"
-        for written in wrote.written:
-            more = _SAID["replaced"][en] if written.replaced else ""
-            said = f"{_SAID[done][en]}{more}{': ' if en else '：'}{source} → {written.path}"
-            click.echo(said, err=True)
-        stop_on_failure(wrote)
-
-
-# What a run says of each file it writes: (zh, en).
-_SAID = {
-    "written": ("已写出", "written"),
-    "errors": ("有错误，未转换；错误清单", "has errors, not converted; error workbook"),
-    "replaced": ("（替换了原有文件）", " (replaced an existing file)"),
-}
-
-
 @click.command()
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option(
@@ -174,7 +123,7 @@ def fill(
     if not result.readable:
         click.echo(format_text([result], lang), nl=False)  # type: ignore[arg-type]
         sys.exit(1)
-    form = result.picked.form if result.picked else choice.default
+    form = choice.form_of(result)
     last = read_previous_or_fail(form, previous, lang) if previous is not None else None
     _refuse_out_of_range([result] if last is None else [result, last.result], lang)
     values = dict(result.values)
@@ -221,7 +170,7 @@ def import_cmd(files: Sequence[Path], out_dir: Path, lang: str, form_name: str) 
     results = _check_all(files, choice, lang)
     for result, source in zip(results, files, strict=True):
         if result.readable:
-            form = result.picked.form if result.picked else choice.default
+            form = choice.form_of(result)
             run.write(form, result, Path(source), ["json", "readings"], "written")
     click.echo(format_text(results, lang, styler(sys.stdout.isatty())), nl=False)  # type: ignore[arg-type]
     sys.exit(0 if all(r.valid for r in results) else 1)
