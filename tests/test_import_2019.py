@@ -6,14 +6,13 @@ report in the style of the real ones."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cli_run import xlcheck
 from import_fixtures import (
     build_document,
     build_values,
@@ -86,14 +85,7 @@ def test_import_command_with_the_2019_form(form19: Form, tmp_path: Path) -> None
     values = build_values(form19, 5)
     report = tmp_path / "报告.txt"
     report.write_bytes(LAYOUTS["tabs.txt"](form19, values))
-    run = subprocess.run(
-        [sys.executable, "-m", "xlcheck", "import", "--form", NAME, "-o", str(tmp_path)]
-        + [str(report)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    run = xlcheck("import", "--form", NAME, "-o", str(tmp_path), str(report))
     assert run.returncode in (0, 1), run.stdout + run.stderr  # 1: the check's own findings
     assert "内部错误" not in run.stdout + run.stderr
     assert " A06 " not in run.stdout and " A10 " not in run.stdout  # every value was read

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cli_run import xlcheck
 from xlcheck.canonical import flatten
 from xlcheck.form import load_form
 from xlcheck.form.load import build_checked
@@ -74,13 +73,7 @@ def test_import_command_with_a_second_form(tmp_path: Path) -> None:
     """The issue's failure: `import --form mini.json` ended with 内部错误 KeyError: 't2'."""
     report = tmp_path / "mini.txt"
     report.write_text(MINI_TEXT, encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-m", "xlcheck", "import", "--form", str(MINI), "-o", str(tmp_path)]
-        + [str(report)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = xlcheck("import", "--form", str(MINI), "-o", str(tmp_path), str(report))
     assert run.returncode in (0, 1), run.stderr
     assert "内部错误" not in run.stdout + run.stderr
     written = json.loads((tmp_path / "mini.json").read_text("utf-8"))

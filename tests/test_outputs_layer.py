@@ -8,8 +8,6 @@ import ast
 import dataclasses
 import io
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import openpyxl
 import pytest
 
 from batch_fixtures import office_values, workbook
+from cli_run import xlcheck
 from xlcheck.batch.offices import safe_filename
 from xlcheck.batch.place import output_names
 from xlcheck.check import FileResult, check_bytes
@@ -174,14 +173,7 @@ def test_check_errors_dir_names_around_an_input_instead_of_stopping(
     bad = workbook(form, office_values(form, 10))
     (tmp_path / "报表.xlsx").write_bytes(bad)
     (tmp_path / "报表.errors.xlsx").write_bytes(bad)
-    run = subprocess.run(
-        [sys.executable, "-m", "xlcheck", "check", "报表.xlsx", "报表.errors.xlsx"]
-        + ["--errors-dir", "."],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=tmp_path,
-    )
+    run = xlcheck("check", "报表.xlsx", "报表.errors.xlsx", "--errors-dir", ".", cwd=tmp_path)
     assert run.returncode == 1, run.stderr
     assert (tmp_path / "报表.errors.xlsx").read_bytes() == bad
     assert "错误清单：报表.xlsx → 报表.canonical.errors.xlsx" in run.stderr

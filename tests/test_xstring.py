@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from cli_run import xlcheck
 from documents import valid_values_for
 from lo import SOFFICE, recalc_and_resave
 from xlcheck.canonical import nest
@@ -127,17 +126,10 @@ def test_cli_fill_check_convert_round_trip(form_2021: Form, tmp_path: Path) -> N
     typed = "第一段_x0041_。\r\n第二段\x01。"
     doc = nest(form, {**valid_values_for(form, 5), INTRO: typed})
     (tmp_path / "in.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    xlcheck = [sys.executable, "-m", "xlcheck"]
-    fill = subprocess.run(
-        [*xlcheck, "fill", str(tmp_path / "in.json"), "-o", str(tmp_path / "r.xlsx")],
-        capture_output=True,
-        text=True,
-    )
+    fill = xlcheck("fill", str(tmp_path / "in.json"), "-o", str(tmp_path / "r.xlsx"))
     assert fill.returncode == 0, fill.stderr
-    convert = subprocess.run(
-        [*xlcheck, "convert", str(tmp_path / "r.xlsx"), "--to", "json", "--out-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
+    convert = xlcheck(
+        "convert", str(tmp_path / "r.xlsx"), "--to", "json", "--out-dir", str(tmp_path)
     )
     assert "Traceback" not in convert.stderr
     out = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
@@ -195,12 +187,7 @@ def test_a_lone_surrogate_in_json_is_a_located_error_not_a_crash(
     text = json.dumps(doc, indent=1)  # ASCII: the surrogate is written as the escape \ud800
     (tmp_path / "in.json").write_text(text, encoding="utf-8")
     line = text[: text.index("\\ud800")].count("\n") + 1
-    fill = subprocess.run(
-        [sys.executable, "-m", "xlcheck", "fill", str(tmp_path / "in.json"), "-o", "r.xlsx"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    fill = xlcheck("fill", str(tmp_path / "in.json"), "-o", "r.xlsx", cwd=tmp_path)
     assert fill.returncode == 1 and "Traceback" not in fill.stderr, fill.stderr
     assert f"不是有效的 JSON（第 {line} 行" in fill.stdout and "U+D800" in fill.stdout
     assert not (tmp_path / "r.xlsx").exists()
