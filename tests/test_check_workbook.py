@@ -233,7 +233,6 @@ def test_property_fill_check_convert_gives_back_the_document(
 
 
 def test_template_identity_lost_or_altered_is_said(form: Form, tmp_path: Path) -> None:
-    from xlcheck.form.fingerprint import layout_fingerprint
 
     data = workbook(form, valid_values_for(form, 13))
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -247,7 +246,7 @@ def test_template_identity_lost_or_altered_is_said(form: Form, tmp_path: Path) -
 
     altered = rewrite(
         lambda name, body: (
-            body.replace(layout_fingerprint(form).encode(), b"0123456789abcdef")
+            body.replace(form.compiled.layout_fingerprint.encode(), b"0123456789abcdef")
             if name == "docProps/custom.xml"
             else body
         )

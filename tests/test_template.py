@@ -314,13 +314,12 @@ def test_every_defined_name_resolves_to_its_field(wb: Any, form: Form) -> None:
 
 
 def test_metadata_properties_and_very_hidden_sheet(wb: Any, form: Form) -> None:
-    from xlcheck.form.fingerprint import layout_fingerprint
 
     expected = {
         "xlcheck.template_id": form.id,
         "xlcheck.form_version": form.form_version,
         "xlcheck.template_version": form.template_version,
-        "xlcheck.layout_fingerprint": layout_fingerprint(form),
+        "xlcheck.layout_fingerprint": form.compiled.layout_fingerprint,
     }
     assert {p.name: p.value for p in wb.custom_doc_props.props} == expected
     hidden = wb["_xlcheck"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from xlcheck.canonical import flatten, nest
 from xlcheck.cells import parse_cell
-from xlcheck.checks.culprit import LINEAR_KINDS, annotate, find_culprit
+from xlcheck.checks.culprit import annotate, find_culprit
 from xlcheck.checks.derive import recompute_totals
 from xlcheck.checks.fields import check_fields
 from xlcheck.checks.rules import check_rules
@@ -30,6 +30,7 @@ from xlcheck.findings import Finding, has_errors
 from xlcheck.form.detect import MAX_JSON_BYTES, Picked
 from xlcheck.form.model import Form
 from xlcheck.regular import NotRegularFile, read_regular
+from xlcheck.rulekinds import BALANCED_KINDS
 
 READ_LIMIT = 50 * 2**20  # any submission; a filled template is about 60 KB
 IMPORT_SUFFIXES = (".txt", ".html", ".htm", ".docx")
@@ -311,7 +312,7 @@ def validate(
 
 
 def _is_linear(form: Form, finding: Finding) -> bool:
-    return any(r.id == finding.rule and r.kind in LINEAR_KINDS for r in form.rules)
+    return any(r.id == finding.rule and r.kind in BALANCED_KINDS for r in form.rules)
 
 
 def _dedupe(findings: list[Finding], missing: frozenset[str], form: Form) -> list[Finding]:

@@ -20,7 +20,6 @@ from xlcheck.cells import parse_cell
 from xlcheck.codes import detail, format_value, make_finding
 from xlcheck.explain import FIRST_ROW, MAX_ROWS, SHEET_NAME, Explanation, rows_from_cells
 from xlcheck.findings import Finding
-from xlcheck.form.fingerprint import layout_fingerprint
 from xlcheck.form.model import Field, Form, Sheet, Text
 from xlcheck.normalise import normalise
 from xlcheck.xlsx import Limits, PackageError, RawCell, XlsxPackage, open_package
@@ -164,7 +163,7 @@ def _identity_problem(
 
 def _layout_changed(form: Form, ident: Mapping[str, str]) -> list[Finding]:
     found = ident.get("layout_fingerprint")
-    expected = layout_fingerprint(form)
+    expected = form.compiled.layout_fingerprint
     if found is None or found == expected:
         return []
     return [make_finding("S14", found=found, expected=expected, version=form.template_version)]

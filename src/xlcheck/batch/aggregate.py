@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from xlcheck.checks.culprit import LINEAR_KINDS
 from xlcheck.checks.rules import check_rules
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form
+from xlcheck.rulekinds import BALANCED_KINDS
 
 AMOUNT_PLACES = 6  # 万元 to the 分
 
@@ -111,5 +111,5 @@ def _picker(keys: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
 
 def check_aggregate(form: Form, totals: Mapping[str, Any]) -> list[Finding]:
     """The cross-total rules (linear, so they hold on any sum of valid reports) on the totals."""
-    linear = {r.id for r in form.rules if r.kind in LINEAR_KINDS}
+    linear = {r.id for r in form.rules if r.kind in BALANCED_KINDS}
     return [f for f in check_rules(form, totals) if f.rule in linear and f.is_error]

@@ -23,7 +23,6 @@ from xlcheck.form.model import WHOLE_TYPES, Form, Rule, Term, Text
 from xlcheck.rulekinds import BALANCED_KINDS, RULE_KINDS
 
 # The kinds whose rules are equations (left = right): their sides are solved for one cell.
-LINEAR_KINDS = BALANCED_KINDS
 LinearForm = dict[str, int]  # input key -> coefficient in left - right
 
 
@@ -31,7 +30,7 @@ def linear_rules(form: Form) -> list[Rule]:
     return [
         r
         for r in form.rules
-        if r.kind in LINEAR_KINDS and r.severity == "error" and not r.needs_previous
+        if r.kind in BALANCED_KINDS and r.severity == "error" and not r.needs_previous
     ]
 
 

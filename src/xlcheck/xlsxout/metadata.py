@@ -7,7 +7,6 @@ from typing import Any, BinaryIO
 
 from xlsxwriter import Workbook
 
-from xlcheck.form.fingerprint import layout_fingerprint
 from xlcheck.form.model import Form
 from xlcheck.xlsxout import xstring  # noqa: F401 - installs the complete ST_Xstring escaping
 
@@ -60,7 +59,7 @@ def template_properties(form: Form) -> dict[str, str]:
         "xlcheck.template_id": form.id,
         "xlcheck.form_version": form.form_version,
         "xlcheck.template_version": form.template_version,
-        "xlcheck.layout_fingerprint": layout_fingerprint(form),
+        "xlcheck.layout_fingerprint": form.compiled.layout_fingerprint,
     }
 
 
