@@ -22,9 +22,13 @@ _SPACES = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
 # 增1 / 增加1 = +1, 减4 / 减少4 = -4 (a change only; a count is never negative).
 _SIGNED_WORD = re.compile(r"^(增加?|减少?)(\d[\d,]*(?:\.\d*)?)$")
-# An amount naming its unit, converted to the form's 万元: (suffix, factor, recorded step).
-_UNITS = (("亿元", Decimal(10000), "unit_yi_yuan"), ("万元", Decimal(1), "unit_wan_yuan"))
-_YUAN = ("元", Decimal("0.0001"), "unit_yuan")
+# An amount naming its unit, converted to the form's 万元: (suffix, factor, recorded step); 元
+# last, as 亿元 and 万元 end with it.
+_UNITS = (
+    ("亿元", Decimal(10000), "unit_yi_yuan"),
+    ("万元", Decimal(1), "unit_wan_yuan"),
+    ("元", Decimal("0.0001"), "unit_yuan"),
+)
 # Far beyond any plausible count or amount (the forms cap them at 10^9): such a text is read as an
 # approximate float (inf beyond 1.8e308) for the range check to report. int() of it could cost
 # quadratic time and refuses more than 4,300 digits; the float never reaches int() again.
@@ -88,9 +92,12 @@ def _number_from_text(raw: str, amount: bool, signed: bool = False) -> Normalise
         steps.append("spaces")
     if signed:
         squeezed = _signed_word(squeezed, steps)
-    factor = _unit_factor(squeezed, steps) if amount else None
-    if factor is not None:
-        squeezed = squeezed.removesuffix(_strip_unit(squeezed))
+    unit = _unit_of(squeezed) if amount else None
+    factor = None
+    if unit is not None:
+        suffix, factor, step = unit
+        steps.append(step)
+        squeezed = squeezed.removesuffix(suffix)
     if _GROUPED.match(squeezed):
         squeezed = squeezed.replace(",", "")
         steps.append("thousands_separator")
@@ -116,21 +123,12 @@ def _signed_word(text: str, steps: list[str]) -> str:
     return ("-" if match.group(1).startswith("减") else "") + match.group(2)
 
 
-def _strip_unit(text: str) -> str:
-    for suffix, _, _ in (*_UNITS, _YUAN):
-        if text.endswith(suffix):
-            return suffix
-    return ""
-
-
-def _unit_factor(text: str, steps: list[str]) -> Decimal | None:
-    """The factor from the unit a text names to 万元 (None when it names none), recorded."""
-    suffix = _strip_unit(text)
-    if not suffix or suffix == text:
-        return None
-    _, factor, step = next(u for u in (*_UNITS, _YUAN) if u[0] == suffix)
-    steps.append(step)
-    return factor
+def _unit_of(text: str) -> tuple[str, Decimal, str] | None:
+    """The unit a number names at its end (a unit alone is no number: None)."""
+    for unit in _UNITS:
+        if text.endswith(unit[0]):
+            return unit if text != unit[0] else None
+    return None
 
 
 def normalise_year(raw: Any) -> Normalised:
