@@ -153,6 +153,17 @@ def test_an_index_that_is_not_sqlite_is_named(tmp_path: Path) -> None:
     _one_zh_line(caught.value, tmp_path / "index.sqlite")
 
 
+def test_another_programs_sqlite_file_is_not_taken_as_the_index(tmp_path: Path) -> None:
+    other = sqlite3.connect(tmp_path / "index.sqlite")
+    other.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    other.execute("INSERT INTO meta VALUES ('version', '3')")  # as batch's state file has
+    other.commit()
+    other.close()
+    with pytest.raises(StoreError) as caught:
+        Store.open(tmp_path)
+    _one_zh_line(caught.value, tmp_path / "index.sqlite")
+
+
 def _unwritable_dir(tmp_path: Path) -> Path:
     """A folder this process cannot write into: chmod for a user; root writes anyway, so a
     kernel folder that refuses new entries (/sys) stands in."""
@@ -442,3 +453,15 @@ def test_a_hundred_failures_from_anywhere_lock_everyone(store: Store, clock: Clo
     assert not store.login_allowed("192.168.1.1")
     clock.now += 15 * 60 - 99
     assert store.login_allowed("192.168.1.1")
+
+
+def test_a_second_store_on_the_same_folder_leaves_the_first_ones_temps(tmp_path: Path) -> None:
+    first = Store.open(tmp_path)
+    in_flight = tmp_path / ".incoming" / "a-submit-of-the-first-store"
+    in_flight.mkdir()
+    second = Store.open(tmp_path)
+    assert in_flight.is_dir()  # not stale: the first store may be about to commit it
+    second.close()
+    first.close()
+    Store.open(tmp_path).close()
+    assert not in_flight.exists()

@@ -12,12 +12,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import re
 import secrets
 import shutil
 import sqlite3
-import sys
 import threading
 import time
 import unicodedata
@@ -33,11 +31,22 @@ from xlcheck.filenames import safe_name
 from xlcheck.form.model import Lang
 
 from .auth import hash_password, new_token, token_hash, verify_password
+from .folder import (
+    DATA,
+    OUTPUTS,
+    fsync_dir,
+    make_secret,
+    move_into_place,
+    release_lock,
+    remove,
+    share_lock,
+    take_lock,
+    write_synced,
+)
 
 INDEX = "index.sqlite"
 SECRET = "secret"
 INBOX = "inbox"
-OUTPUTS = "outputs"
 INCOMING = ".incoming"
 SECRET_BYTES = 32
 NAME_BOUND = 255  # an upload's name is kept as data, cut to this many characters
@@ -46,7 +55,6 @@ LOGIN_PER_CLIENT = 5
 LOGIN_OVERALL = 100  # a botnet spread over many addresses still grinds at most this fast
 _SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
 _TOKEN_BOUND = 200  # longer is no token of ours: not even hashed
-_DATA = "data"  # the upload's bytes inside a temp folder
 
 WORDS: dict[Lang, dict[str, str]] = {
     "zh": {
@@ -56,6 +64,7 @@ WORDS: dict[Lang, dict[str, str]] = {
         "bad_secret": "会话密钥文件「{path}」应为 32 字节，实为 {reason} 字节；删除它再启动会生成新密钥（所有人需重新登录）",
         "save_failed": "提交未能全部保存到「{path}」：{reason}；已记录的提交会在下次启动时补齐",
         "no_office": "数据文件夹「{path}」中没有编号为 {reason} 的报送单位",
+        "foreign_index": "「{path}」是别的程序的数据库，不是 xlcheck serve 的索引；请换一个数据文件夹",
     },
     "en": {
         "not_folder": "“{path}” is not a folder and cannot be the xlcheck serve data folder",
@@ -64,6 +73,7 @@ WORDS: dict[Lang, dict[str, str]] = {
         "bad_secret": "the session key file “{path}” should hold 32 bytes but holds {reason}; delete it and start again to make a new one (everyone logs in again)",
         "save_failed": "the submission could not be saved in full to “{path}”: {reason}; a recorded submission is completed at the next start",
         "no_office": "the data folder “{path}” has no office numbered {reason}",
+        "foreign_index": "“{path}” is another program’s database, not an xlcheck serve index; choose another data folder",
     },
 }
 
@@ -86,6 +96,7 @@ CREATE TABLE IF NOT EXISTS login_failure (client TEXT NOT NULL, at REAL NOT NULL
 CREATE INDEX IF NOT EXISTS login_failure_by_client ON login_failure (client, at);
 CREATE INDEX IF NOT EXISTS login_failure_by_time ON login_failure (at);
 """
+_MARK = "('serve_index', '1')"  # made with the tables, in one transaction
 _OFFICE_COLUMNS = "id, name, credit_code, token_hash, link_issued_at"
 _SUBMISSION_COLUMNS = (
     "id, receipt, office_id, received_at, sha256, original_name, stored_path, facts, outputs"
@@ -144,12 +155,13 @@ class SubmissionRow:
 class Store:
     """DIR opened for serving; every method may be called from several threads at once."""
 
-    def __init__(self, root: Path, db: sqlite3.Connection, lock_fd: int | None, **kw: Any) -> None:
+    def __init__(self, root: Path, db: sqlite3.Connection, lock_fd: int | None, secret: bytes,
+                 clock: Callable[[], float]) -> None:  # fmt: skip
         self.root = root
         self._db = db
         self._lock_fd = lock_fd
-        self._secret: bytes = kw["secret"]
-        self._clock: Callable[[], float] = kw["clock"]
+        self._secret = secret
+        self._clock = clock
         # One connection for all threads, one statement or transaction at a time: a submit holds
         # it only for its insert and commit; writing and fsyncing the bytes happens outside it.
         self._mutex = threading.Lock()
@@ -159,7 +171,7 @@ class Store:
         """Make or reopen DIR's layout and index; finish or drop what a kill left half done."""
         root = Path(root)
         _make_layout(root)
-        lock_fd, alone = _take_lock(root / INCOMING)
+        lock_fd, alone = take_lock(root / INCOMING)
         db = None
         try:
             db = _connect(root / INDEX)
@@ -170,15 +182,15 @@ class Store:
         except BaseException:
             if db is not None:
                 db.close()
-            _release_lock(lock_fd)
+            release_lock(lock_fd)
             raise
-        _share_lock(lock_fd)
+        share_lock(lock_fd)
         return store
 
     def close(self) -> None:
         with self._mutex:
             self._db.close()
-            _release_lock(self._lock_fd)
+            release_lock(self._lock_fd)
             self._lock_fd = None
 
     # ---- offices and links -------------------------------------------------------------------
@@ -320,7 +332,8 @@ class Store:
                 yield self._db
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # a failed COMMIT may have rolled back already
+                    self._db.execute("ROLLBACK")
                 raise
 
     def _read(self, query: str, args: tuple[Any, ...] = ()) -> list[Any]:
@@ -360,7 +373,7 @@ class Store:
         folder = self.root / INBOX / self._folder(office_id)
         try:
             folder.mkdir(exist_ok=True)
-            _fsync_dir(folder.parent)
+            fsync_dir(folder.parent)
         except OSError as exc:
             raise StoreError("unwritable", folder, exc.strerror or exc) from exc
 
@@ -369,13 +382,13 @@ class Store:
         staged = _Staged(self.root / INCOMING / secrets.token_hex(16), _output_names(outputs))
         try:
             staged.temp.mkdir()
-            _write_synced(staged.temp / _DATA, data)
+            write_synced(staged.temp / DATA, data)
             if outputs:
                 (staged.temp / OUTPUTS).mkdir()
                 for kind, name in staged.outputs.items():
-                    _write_synced(staged.temp / OUTPUTS / name, outputs[kind][1])
-                _fsync_dir(staged.temp / OUTPUTS)
-            _fsync_dir(staged.temp)
+                    write_synced(staged.temp / OUTPUTS / name, outputs[kind][1])
+                fsync_dir(staged.temp / OUTPUTS)
+            fsync_dir(staged.temp)
         except OSError as exc:
             shutil.rmtree(staged.temp, ignore_errors=True)
             raise StoreError("save_failed", staged.temp.parent, exc.strerror or exc) from exc
@@ -418,7 +431,7 @@ class Store:
         """Move the committed submission's files from their temp into inbox/ and outputs/."""
         target = self.root / row.stored_path
         try:
-            _move_into_place(temp, target, self.root / OUTPUTS / row.receipt, when)
+            move_into_place(temp, target, self.root / OUTPUTS / row.receipt, when)
         except OSError as exc:
             raise StoreError("save_failed", target, exc.strerror or exc) from exc
 
@@ -430,8 +443,8 @@ class Store:
             rows = self._db.execute(query, (temp.name,)).fetchall()
             if rows and temp.is_dir():
                 self._place(temp, _submission(rows[0][:-1]), rows[0][-1])
-            _remove(temp)
-        _fsync_dir(incoming)
+            remove(temp)
+        fsync_dir(incoming)
 
 
 # ---- offices --------------------------------------------------------------------------------------
@@ -544,7 +557,7 @@ def _iso(when: float) -> str:
     return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# ---- files ------------------------------------------------------------------------------------------
+# ---- opening --------------------------------------------------------------------------------------
 
 
 def _make_layout(root: Path) -> None:
@@ -555,7 +568,7 @@ def _make_layout(root: Path) -> None:
             (root / sub).mkdir(parents=True, exist_ok=True)
         probe = root / INCOMING / f"probe-{secrets.token_hex(8)}"
         probe.write_bytes(b"")  # an existing layout on a read-only mount creates nothing
-        probe.unlink()
+        probe.unlink(missing_ok=True)
     except OSError as exc:
         raise StoreError("unwritable", root, exc.strerror or exc) from exc
 
@@ -567,7 +580,10 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA foreign_keys = ON")
-        db.executescript(_SCHEMA)
+        if not _ours(db):
+            db.close()
+            raise StoreError("foreign_index", path)
+        db.executescript(f"BEGIN; {_SCHEMA} INSERT OR IGNORE INTO meta VALUES {_MARK}; COMMIT;")
     except sqlite3.OperationalError as exc:
         db.close()
         raise StoreError("unwritable", path, exc) from exc
@@ -577,105 +593,21 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+def _ours(db: sqlite3.Connection) -> bool:
+    """An empty database (a new index) or one marked as a serve index: never another program's."""
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return True
+    mark = "SELECT 1 FROM meta WHERE (key, value) = " + _MARK
+    return "meta" in tables and db.execute(mark).fetchone() is not None
+
+
 def _load_secret(path: Path, temp_dir: Path) -> bytes:
     """DIR/secret: 32 random bytes made once (mode 0600), the same on every later open."""
     try:
-        if not path.exists():
-            temp = temp_dir / f"secret-{secrets.token_hex(8)}"
-            _write_synced(temp, secrets.token_bytes(SECRET_BYTES))
-            try:
-                os.link(temp, path)  # fails if another opener made it first: theirs is kept
-            except FileExistsError:
-                pass
-            finally:
-                temp.unlink()
-            _fsync_dir(path.parent)
-        secret = path.read_bytes()
-        if path.stat().st_mode & 0o077:
-            path.chmod(0o600)
+        secret = make_secret(path, SECRET_BYTES, temp_dir)
     except OSError as exc:
         raise StoreError("unwritable", path, exc.strerror or exc) from exc
     if len(secret) != SECRET_BYTES:
         raise StoreError("bad_secret", path, len(secret))
     return secret
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _move_into_place(temp: Path, target: Path, outputs: Path, when: float) -> None:
-    """Rename the staged upload (mtime = received time, batch orders resubmissions by it) and
-    its outputs into place, fsyncing each folder; a part already moved is left as it is."""
-    data = temp / _DATA
-    if data.exists():
-        target.parent.mkdir(exist_ok=True)
-        fd = os.open(data, os.O_RDONLY)
-        try:
-            os.utime(fd, (when, when))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(data, target)
-        _fsync_dir(target.parent)
-    if (temp / OUTPUTS).exists() and not outputs.exists():
-        os.replace(temp / OUTPUTS, outputs)
-        _fsync_dir(outputs.parent)
-    shutil.rmtree(temp, ignore_errors=True)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    """A rename or a new entry is durable once its folder is fsynced (not possible on Windows)."""
-    if sys.platform == "win32":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-# ---- one recovering opener per DIR ----------------------------------------------------------------
-
-
-def _take_lock(folder: Path) -> tuple[int | None, bool]:
-    """A lock on DIR/.incoming; True when no other Store has DIR open (so its temps are stale).
-
-    The kernel drops the lock with the process, so a killed server never leaves DIR locked."""
-    if sys.platform == "win32":
-        return None, True
-    import fcntl
-
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return fd, True
-    except BlockingIOError:
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        return fd, False
-
-
-def _share_lock(fd: int | None) -> None:
-    if fd is not None and sys.platform != "win32":
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_SH)
-
-
-def _release_lock(fd: int | None) -> None:
-    if fd is not None:
-        os.close(fd)
