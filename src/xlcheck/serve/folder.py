@@ -53,7 +53,7 @@ def move_into_place(temp: Path, target: Path, outputs: Path, when: float) -> Non
     finishes what a kill interrupted."""
     data = temp / DATA
     if data.exists():
-        target.parent.mkdir(exist_ok=True)
+        make_folder(target.parent)
         _stamp(data, when)
         os.replace(data, target)
         fsync_dir(target.parent)
@@ -61,6 +61,17 @@ def move_into_place(temp: Path, target: Path, outputs: Path, when: float) -> Non
         os.replace(temp / OUTPUTS, outputs)
         fsync_dir(outputs.parent)
     shutil.rmtree(temp, ignore_errors=True)
+
+
+def make_folder(path: Path) -> None:
+    """A folder that exists on disk after a crash too: its parent is fsynced when it is new."""
+    try:
+        path.mkdir()
+    except FileExistsError:
+        if not path.is_dir():
+            raise
+        return
+    fsync_dir(path.parent)
 
 
 def _stamp(path: Path, when: float) -> None:

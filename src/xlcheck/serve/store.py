@@ -35,6 +35,7 @@ from .folder import (
     DATA,
     OUTPUTS,
     fsync_dir,
+    make_folder,
     make_secret,
     move_into_place,
     release_lock,
@@ -372,8 +373,7 @@ class Store:
     def _make_folder(self, office_id: int) -> None:
         folder = self.root / INBOX / self._folder(office_id)
         try:
-            folder.mkdir(exist_ok=True)
-            fsync_dir(folder.parent)
+            make_folder(folder)
         except OSError as exc:
             raise StoreError("unwritable", folder, exc.strerror or exc) from exc
 
@@ -564,8 +564,9 @@ def _make_layout(root: Path) -> None:
     if root.exists() and not root.is_dir():
         raise StoreError("not_folder", root)
     try:
+        root.mkdir(parents=True, exist_ok=True)
         for sub in (INBOX, OUTPUTS, INCOMING):
-            (root / sub).mkdir(parents=True, exist_ok=True)
+            make_folder(root / sub)
         probe = root / INCOMING / f"probe-{secrets.token_hex(8)}"
         probe.write_bytes(b"")  # an existing layout on a read-only mount creates nothing
         probe.unlink(missing_ok=True)
