@@ -57,15 +57,7 @@ class CheckPool:
         self.executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("forkserver")  # max_tasks_per_child rules out fork
-        context.set_forkserver_preload(PRELOAD)  # imported once; replaced workers start warm
-        return ProcessPoolExecutor(
-            self.workers,
-            mp_context=context,
-            initializer=init_worker,
-            initargs=(self.form_names,),
-            max_tasks_per_child=TASKS_PER_CHILD,
-        )
+        return start_executor(self.workers, self.form_names)
 
     def submit(self, chunk: list[Job]) -> Iterator[Result]:
         """Queue a chunk; yield whatever results are ready once the pool is full."""
@@ -123,6 +115,19 @@ class CheckPool:
                 self.executor.shutdown(wait=True, cancel_futures=True)
                 self.executor = self._start()
                 yield crashed(job, self.settings)
+
+
+def start_executor(workers: int, form_names: tuple[str, ...]) -> ProcessPoolExecutor:
+    """Worker processes that load the forms once and cap their memory (worker.init_worker)."""
+    context = multiprocessing.get_context("forkserver")  # max_tasks_per_child rules out fork
+    context.set_forkserver_preload(PRELOAD)  # imported once; replaced workers start warm
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=init_worker,
+        initargs=(form_names,),
+        max_tasks_per_child=TASKS_PER_CHILD,
+    )
 
 
 def crashed(job: Job, settings: Settings) -> Result:

@@ -15,6 +15,8 @@ import resource
 import signal
 import types
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,20 +125,17 @@ def store_dir(store: Path, key: str) -> Path:
     return store / key[:2] / key
 
 
-def check_chunk(jobs: list[Job], settings: Settings) -> list[tuple[int, Outcome, dict[str, Any]]]:
-    """(seq, outcome, values) for every job, in order; never raises for a bad file."""
+def loaded_forms() -> tuple[Form, ...]:
+    """The forms init_worker loaded into this worker process."""
     if not _forms:
         raise RuntimeError("init_worker was not called")
-    return [_guarded(_forms, job, settings) for job in jobs]
+    return _forms
 
 
-def _guarded(
-    forms: tuple[Form, ...], job: Job, settings: Settings
-) -> tuple[int, Outcome, dict[str, Any]]:
-    try:
-        return _check_one(forms, job, settings)
-    except _Timeout:  # the alarm fired while arming or disarming
-        return job.seq, failed_outcome(job, make_finding("F12", file=job.filename), settings), {}
+def check_chunk(jobs: list[Job], settings: Settings) -> list[tuple[int, Outcome, dict[str, Any]]]:
+    """(seq, outcome, values) for every job, in order; never raises for a bad file."""
+    forms = loaded_forms()
+    return [_check_one(forms, job, settings) for job in jobs]
 
 
 def check_with(forms: tuple[Form, ...], data: bytes, name: str) -> tuple[Form, FileResult]:
@@ -152,24 +151,25 @@ def check_with(forms: tuple[Form, ...], data: bytes, name: str) -> tuple[Form, F
 def _check_one(
     forms: tuple[Form, ...], job: Job, settings: Settings
 ) -> tuple[int, Outcome, dict[str, Any]]:
+    try:
+        with time_limit(settings.timeout):
+            form, result = check_with(forms, job.data, job.filename)
+            outcome = summarise(form, result, job, settings.lang)
+            if settings.store is not None and result.readable:
+                files, problems = store_outputs(form, result, job, settings)
+                outcome = outcome.replace(files=files, problems=tuple(problems))
+            return job.seq, outcome, result.values
+    except Exception as exc:  # a crash inside the reader (or the alarm) must not stop the batch
+        return job.seq, failed_outcome(job, failure_finding(exc, job.filename), settings), {}
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise _Timeout in this (worker) process once `seconds` have passed; main thread only."""
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     try:
-        signal.setitimer(signal.ITIMER_REAL, settings.timeout)
-        form, result = check_with(forms, job.data, job.filename)
-        outcome = summarise(form, result, job, settings.lang)
-        if settings.store is not None and result.readable:
-            files, problems = store_outputs(form, result, job, settings)
-            outcome = outcome.replace(files=files, problems=tuple(problems))
-        return job.seq, outcome, result.values
-    except _Timeout:
-        return job.seq, failed_outcome(job, make_finding("F12", file=job.filename), settings), {}
-    except MemoryError:
-        finding = make_finding("F07", file=job.filename, detail=detail("memory"))
-        return job.seq, failed_outcome(job, finding, settings), {}
-    except Exception as exc:  # a crash inside the reader must not stop the batch
-        technical = f"{type(exc).__name__}: {exc}"[:200]
-        finding = make_finding("F06", file=job.filename, values={"detail": technical})
-        return job.seq, failed_outcome(job, finding, settings), {}
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -177,6 +177,16 @@ def _check_one(
 
 def _on_alarm(signum: int, frame: types.FrameType | None) -> None:
     raise _Timeout
+
+
+def failure_finding(exc: Exception, filename: str) -> Finding:
+    """Why a file's check stopped: F12 out of time, F07 out of memory, F06 anything else."""
+    if isinstance(exc, _Timeout):
+        return make_finding("F12", file=filename)
+    if isinstance(exc, MemoryError):
+        return make_finding("F07", file=filename, detail=detail("memory"))
+    technical = f"{type(exc).__name__}: {exc}"[:200]
+    return make_finding("F06", file=filename, values={"detail": technical})
 
 
 def summarise(form: Form, result: FileResult, job: Job, lang: Lang) -> Outcome:
