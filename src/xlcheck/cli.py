@@ -46,6 +46,7 @@ class _LazyGroup(click.Group):
         "convert": "xlcheck.cli_convert:convert",
         "fill": "xlcheck.cli_convert:fill",
         "import": "xlcheck.cli_convert:import_cmd",
+        "serve": "xlcheck.cli_serve:serve",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
