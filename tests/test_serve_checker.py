@@ -24,7 +24,7 @@ from cli_run import xlcheck
 from documents import valid_document
 from xlcheck.check import READ_LIMIT
 from xlcheck.form import Form
-from xlcheck.serve.checker import Checked, UploadChecker
+from xlcheck.serve.checker import Checked, UploadChecker, _Turns
 from xlsx_fixtures import zeros
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -71,9 +71,10 @@ def broken_workbook() -> bytes:
 
 
 def test_the_report_is_exactly_what_check_format_json_prints(
-    checker: UploadChecker, tmp_path: Path
+    checker: UploadChecker, form_2021: Form, tmp_path: Path
 ) -> None:
     files = {
+        "报表.json": json.dumps(valid_document(form_2021), ensure_ascii=False).encode(),
         VALID: example(VALID),
         INVALID: example(INVALID),
         WARNED: example(WARNED),
@@ -393,10 +394,39 @@ def test_a_stuck_worker_is_killed_and_its_upload_answered_f12() -> None:
     try:
         with stopped_workers(stuck):  # stopped: its alarm can never fire
             checked = check(stuck, example(VALID), VALID)
-        assert not checked.readable and codes(checked) == ["F12"]
-        assert_still_checks(stuck)
+            assert not checked.readable and codes(checked) == ["F12"]
+            assert_still_checks(stuck)  # the stopped worker is gone, not waited for
     finally:
         stuck.close()
+
+
+def test_a_second_try_has_the_pool_to_itself() -> None:
+    turns = _Turns()
+    events: list[str] = []
+    first = turns.shared()
+    first.__enter__()
+
+    def retry() -> None:
+        with turns.alone():
+            events.append("alone")
+
+    def newcomer() -> None:
+        with turns.shared():
+            events.append("shared")
+
+    waiting = threading.Thread(target=retry)
+    waiting.start()
+    for _ in range(3000):  # a hang guard, not a timing: the retry waits for the first try
+        if turns._waiting_alone or events:
+            break
+        threading.Event().wait(0.01)
+    later = threading.Thread(target=newcomer)
+    later.start()
+    assert events == []
+    first.__exit__(None, None, None)
+    waiting.join()
+    later.join()
+    assert events == ["alone", "shared"]  # a newcomer waits behind the retry
 
 
 def test_a_closed_checker_says_so() -> None:

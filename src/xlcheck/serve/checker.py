@@ -18,7 +18,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -52,6 +52,7 @@ HANG_SLACK = 10.0
 NAME_CHARS = 120  # of the name shown; a browser sends any length
 UNNAMED = "未命名文件"  # shown for an upload without a usable name
 Lost = Literal["broken", "hung"]
+SUBMIT_TRIES = 3  # pools replaced in a row before a job is sent: more means none can start
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,9 @@ class UploadChecker:
     has workers and the deadline (timeout + slack) counts from when one really starts.
     """
 
-    def __init__(self, *, workers: int = 2, timeout: float = 20.0, slack: float = HANG_SLACK):
+    def __init__(
+        self, *, workers: int = 2, timeout: float = 20.0, slack: float = HANG_SLACK
+    ) -> None:
         from xlcheck.form import available_forms
 
         self.timeout = timeout
@@ -149,24 +152,29 @@ class UploadChecker:
         return unreadable_upload(job, lost_finding(answer, shown))
 
     def _attempt(self, job: UploadJob) -> Checked | Lost:
-        while True:
-            executor, generation = self._current()
-            try:
-                future = executor.submit(check_upload, job)
-                break
-            except (BrokenProcessPool, RuntimeError):  # broke or replaced before it started
-                self._restart(generation)
+        future, generation = self._submit(job)
         self._count(1)
         try:
             return future.result(timeout=self._deadline)
         except FutureTimeout:
             self._restart(generation)
             return "hung"
-        except BrokenProcessPool:
+        except (BrokenProcessPool, CancelledError):  # a worker died: whose fault is not known
             self._restart(generation)
             return "broken"
         finally:
             self._count(-1)
+
+    def _submit(self, job: UploadJob) -> tuple[Future[Checked], int]:
+        """Send the job to the current pool; a pool that broke or was replaced before taking
+        it is replaced (no try is counted for a job that never started)."""
+        for _ in range(SUBMIT_TRIES):
+            executor, generation = self._current()
+            try:
+                return executor.submit(check_upload, job), generation
+            except (BrokenProcessPool, RuntimeError):
+                self._restart(generation)
+        raise RuntimeError("no worker pool takes jobs (is the interpreter exiting?)")
 
     def _current(self) -> tuple[ProcessPoolExecutor, int]:
         with self._lock:
@@ -183,7 +191,7 @@ class UploadChecker:
             self._generation += 1
             self._executor = start_executor(self._workers, self._forms)
         kill_workers(old)  # its other uploads see BrokenProcessPool and are tried again
-        old.shutdown(wait=False, cancel_futures=True)
+        old.shutdown(wait=False)
 
     def _count(self, step: int) -> None:
         with self._lock:
