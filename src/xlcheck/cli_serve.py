@@ -27,11 +27,25 @@ LINKS_FILE = "报送链接-{stamp}.csv"
 @click.command()
 @click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认只本机可访问）")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="端口；0 表示任选一个空闲端口")
-@click.option("--roster", type=click.Path(path_type=Path), help="报送单位名单（csv 或 xlsx），为新单位生成报送链接")
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="端口；0 表示任选一个空闲端口",
+)
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path),
+    help="报送单位名单（csv 或 xlsx），为新单位生成报送链接",
+)
 @click.option("--set-password", is_flag=True, help="设置管理员密码（在提示符输入）后退出")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="校验进程数")
-def serve(folder: Path, host: str, port: int, roster: Path | None, set_password: bool, workers: int) -> None:
+@click.option(
+    "--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="校验进程数"
+)
+def serve(
+    folder: Path, host: str, port: int, roster: Path | None, set_password: bool, workers: int
+) -> None:
     """在浏览器中校验与报送 / check and submit in the browser; the county's overview."""
     from xlcheck.serve.store import Store, StoreError
 
@@ -54,9 +68,13 @@ def serve(folder: Path, host: str, port: int, roster: Path | None, set_password:
 def _set_password(store: Any) -> None:
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
-        password = click.prompt("管理员密码 / admin password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(
+            "管理员密码 / admin password", hide_input=True, confirmation_prompt=True
+        )
     if len(password) < MIN_PASSWORD:
-        fail(f"密码至少 {MIN_PASSWORD} 个字符 / the password needs at least {MIN_PASSWORD} characters")
+        fail(
+            f"密码至少 {MIN_PASSWORD} 个字符 / the password needs at least {MIN_PASSWORD} characters"
+        )
     store.set_password(password)
     click.echo("已设置管理员密码。/ The admin password is set.")
 
@@ -95,19 +113,24 @@ def _url_host(host: str) -> str:
 def _listen(host: str, port: int) -> socket.socket:
     """Bind before anything starts, so a port in use is one clear line and exit 2."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+    # and without it every answer on a kept-alive connection waited 40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        fail(f"无法在 {host}:{port} 上监听（{exc.strerror}）。换一个 --port，或先停掉占用它的程序。")
+        fail(
+            f"无法在 {host}:{port} 上监听（{exc.strerror}）。换一个 --port，或先停掉占用它的程序。"
+        )
     sock.listen(128)
-    sock.set_inheritable(True)
     return sock
 
 
-def _run(folder: Path, store: Any, listener: socket.socket, workers: int, has_password: bool) -> None:
+def _run(
+    folder: Path, store: Any, listener: socket.socket, workers: int, has_password: bool
+) -> None:
     import uvicorn
 
     from xlcheck.serve.app import create_app
@@ -116,7 +139,9 @@ def _run(folder: Path, store: Any, listener: socket.socket, workers: int, has_pa
     host, port = listener.getsockname()[:2]
     click.echo(f"xlcheck serve：http://{_url_host(host)}:{port}/ （Ctrl+C 停止）")
     if not has_password:
-        click.echo("尚未设置管理员密码，县级汇总页暂不可用：xlcheck serve 目录 --set-password", err=True)
+        click.echo(
+            "尚未设置管理员密码，县级汇总页暂不可用：xlcheck serve 目录 --set-password", err=True
+        )
     sys.stdout.flush()
     # No access log: an office's link carries its token, and secrets never reach a log.
     config = uvicorn.Config(
