@@ -25,8 +25,18 @@ def valid_workbook(agency: str) -> bytes:
     """A valid 2021 workbook for `agency`: the valid example's figures under its name."""
     form = load_form("gov-info-disclosure-2021")
     values = dict(check_path(VALID_EXAMPLE, form).values)
-    for key in [k for k in values if k.startswith("agency.credit_code")]:
-        values[key] = None
+    values["agency.credit_code"] = None
+    buffer = io.BytesIO()
+    write_template(form, buffer, values=values, agency=agency)
+    return buffer.getvalue()
+
+
+def warned_workbook(agency: str) -> bytes:
+    """A valid workbook with one open warning: W8, the platforms text (一、总体情况) left empty."""
+    form = load_form("gov-info-disclosure-2021")
+    values = dict(check_path(VALID_EXAMPLE, form).values)
+    values["agency.credit_code"] = None
+    values["overview.platforms"] = None
     buffer = io.BytesIO()
     write_template(form, buffer, values=values, agency=agency)
     return buffer.getvalue()

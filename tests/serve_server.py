@@ -41,8 +41,13 @@ def running_server(root: Path, offices: list[str], workers: int = 2) -> Iterator
         writer.writerow(["机关名称", "统一社会信用代码"])
         writer.writerows([name, ""] for name in offices)
     env = {**os.environ, "XLCHECK_ADMIN_PASSWORD": ADMIN_PASSWORD}
-    subprocess.run(serve_command(root, "--set-password"), env=env, check=True, timeout=START_GUARD,
-                   capture_output=True)
+    subprocess.run(
+        serve_command(root, "--set-password"),
+        env=env,
+        check=True,
+        timeout=START_GUARD,
+        capture_output=True,
+    )
     process = subprocess.Popen(
         serve_command(root, "--port", "0", "--roster", str(roster), "--workers", str(workers)),
         stdout=subprocess.PIPE,
@@ -60,9 +65,13 @@ def running_server(root: Path, offices: list[str], workers: int = 2) -> Iterator
             process.send_signal(signal.SIGINT)
         try:
             out, err = process.communicate(timeout=START_GUARD)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # its workers outlived it, holding its output open
             process.kill()
-            out, err = process.communicate()
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
+            process.wait()
+            raise AssertionError("xlcheck serve's processes outlived it") from None
         if server is not None:
             server.output = out + err
 

@@ -24,6 +24,7 @@ from serve_helpers import (
     text_of,
     upload,
     valid_workbook,
+    warned_workbook,
 )
 from xlcheck.serve.app import create_app
 from xlcheck.serve.checker import UploadChecker
@@ -52,7 +53,9 @@ class Served:
     def check_as(self, name: str, filename: str, data: bytes) -> str:
         page = self.office_page(name)
         answer = self.client.post(
-            f"/o/{self.tokens[name]}/check", data={"csrf": csrf_of(page)}, files=upload(filename, data)
+            f"/o/{self.tokens[name]}/check",
+            data={"csrf": csrf_of(page)},
+            files=upload(filename, data),
         )
         assert answer.status_code == 200, answer.text
         return answer.text
@@ -111,12 +114,17 @@ def test_the_check_page_lists_findings_by_sheet_and_offers_the_error_workbook(
 ) -> None:
     page = served.client.get("/").text
     answer = served.client.post(
-        "/check", data={"csrf": csrf_of(page)}, files=upload("交通局.xlsx", INVALID_EXAMPLE.read_bytes())
+        "/check",
+        data={"csrf": csrf_of(page)},
+        files=upload("交通局.xlsx", INVALID_EXAMPLE.read_bytes()),
     )
     shown = text_of(answer.text)
     assert "有错误" in shown and "3 个错误" in shown
     assert "<h3>三、依申请公开</h3>" in answer.text  # grouped under the sheet the office sees
-    assert "D4" in shown and "「自然人」列：第一项加第二项之和（31）应等于第三项加第四项之和（34）" in shown
+    assert (
+        "D4" in shown
+        and "「自然人」列：第一项加第二项之和（31）应等于第三项加第四项之和（34）" in shown
+    )
     link = answer.text.split('href="/download/')[1].split('"')[0]
     workbook = served.client.get(f"/download/{link}")
     assert workbook.status_code == 200
@@ -167,7 +175,9 @@ def test_a_valid_submission_offers_its_json_and_word_report(served: Served) -> N
     assert word.status_code == 200 and zipfile.ZipFile(io.BytesIO(word.content)).testzip() is None
 
 
-def test_the_batch_reads_the_servers_inbox_like_a_mailed_one(served: Served, tmp_path: Path) -> None:
+def test_the_batch_reads_the_servers_inbox_like_a_mailed_one(
+    served: Served, tmp_path: Path
+) -> None:
     served.submit_as(TOWN, "东风镇.xlsx", valid_workbook(TOWN))
     served.submit_as(BUREAU, "交通局.xlsx", INVALID_EXAMPLE.read_bytes())
     run = xlcheck("batch", str(served.root / "inbox"), "-o", str(tmp_path / "out"))
@@ -194,6 +204,57 @@ def test_one_office_submitting_twice_keeps_both_in_order(served: Served) -> None
     assert [r.original_name for r in rows] == ["first.xlsx", "second.xlsx"]
     assert [r.facts.status for r in rows] == ["invalid", "valid"]
     assert rows[0].receipt < rows[1].receipt and len(inbox_files(served.root)) == 2
+
+
+WHY = "本镇没有单独的公开平台，统一使用县政府门户网站的信息公开专栏。"
+
+
+def test_a_warning_explained_on_the_page_travels_with_the_submission(served: Served) -> None:
+    checked = served.check_as(TOWN, "东风镇.xlsx", warned_workbook(TOWN))
+    assert 'name="explain-text-0"' in checked and 'value="W8"' in checked
+    assert "explain-text-1" not in checked  # one open warning, one box; errors get none
+    answer = served.client.post(
+        f"/o/{served.tokens[TOWN]}/submit",
+        data={
+            "csrf": csrf_of(checked),
+            "pending": pending_of(checked),
+            "explain-text-0": WHY,
+            "explain-rule-0": "W8",
+            "explain-place-0": "/overview/platforms",
+        },
+    )
+    receipt = text_of(answer.text)
+    assert "已说明" in receipt and WHY in receipt
+    (row,) = served.store.submissions()
+    assert row.facts.open_warnings == 0
+    assert row.facts.explanations == [{"rule": "W8", "place": "/overview/platforms", "text": WHY}]
+    document = json.loads(
+        served.client.get(f"/o/{served.tokens[TOWN]}/files/{row.receipt}/json").content
+    )
+    assert document["explanations"] == [
+        {"rule": "W8", "pointer": "/overview/platforms", "text": WHY}
+    ]
+    served.login()
+    summary = openpyxl.load_workbook(io.BytesIO(served.client.get("/admin/summary.xlsx").content))
+    listed = " ".join(str(c.value) for row in summary.worksheets[0].iter_rows() for c in row)
+    assert WHY in listed  # the county's 汇总 shows the office's words
+
+
+def test_an_error_cannot_be_explained_away_on_the_page(served: Served) -> None:
+    checked = served.check_as(BUREAU, "a.xlsx", invalid_workbook(BUREAU))
+    served.client.post(
+        f"/o/{served.tokens[BUREAU]}/submit",
+        data={
+            "csrf": csrf_of(checked),
+            "pending": pending_of(checked),
+            "explain-text-0": "数字是对的",
+            "explain-rule-0": "R1",
+            "explain-place-0": "",
+        },
+    )
+    (row,) = served.store.submissions()
+    assert row.facts.status == "invalid" and row.facts.errors == 3
+    assert any(f["code"] == "S18" for f in row.facts.report["files"][0]["findings"])
 
 
 # ---- links and tokens ------------------------------------------------------------------------------
@@ -249,7 +310,7 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 def test_every_echoed_value_is_escaped(served: Served) -> None:
-    (office, token), = served.store.add_offices([(XSS, None)])
+    ((office, token),) = served.store.add_offices([(XSS, None)])
     data = valid_workbook(XSS)
     name = f"{XSS}.xlsx"
     checked = served.check_as(TOWN, name, valid_workbook(TOWN))
@@ -275,7 +336,9 @@ def test_a_file_name_with_a_path_is_data_only(served: Served) -> None:
     assert row.original_name == "../../../etc/passwd.xlsx"
 
 
-def test_an_oversized_upload_is_refused_before_it_is_read(tmp_path: Path, checker: UploadChecker) -> None:
+def test_an_oversized_upload_is_refused_before_it_is_read(
+    tmp_path: Path, checker: UploadChecker
+) -> None:
     store = Store.open(tmp_path / "small")
     app = create_app(tmp_path / "small", store, checker=checker, max_upload=64 * 1024)
     with TestClient(app) as client:
@@ -346,7 +409,10 @@ def test_api_submit_needs_the_office_token_and_returns_the_receipt(served: Serve
     data = valid_workbook(TOWN)
     assert served.client.post("/api/submit", files=upload("a.xlsx", data)).status_code == 401
     wrong = {"Authorization": "Bearer " + "A" * 43}
-    assert served.client.post("/api/submit", files=upload("a.xlsx", data), headers=wrong).status_code == 403
+    assert (
+        served.client.post("/api/submit", files=upload("a.xlsx", data), headers=wrong).status_code
+        == 403
+    )
     right = {"Authorization": f"Bearer {served.tokens[TOWN]}"}
     answer = served.client.post("/api/submit", files=upload("a.xlsx", data), headers=right)
     assert answer.status_code == 201
@@ -362,7 +428,9 @@ def test_the_admin_needs_the_password_and_wrong_tries_are_limited(served: Served
     assert "/admin/login" in str(served.client.get("/admin").url)
     page = served.client.get("/admin/login").text
     for _ in range(5):
-        wrong = served.client.post("/admin/login", data={"csrf": csrf_of(page), "password": "guess"})
+        wrong = served.client.post(
+            "/admin/login", data={"csrf": csrf_of(page), "password": "guess"}
+        )
         assert wrong.status_code == 401
     limited = served.client.post(
         "/admin/login", data={"csrf": csrf_of(page), "password": ADMIN_PASSWORD}

@@ -50,7 +50,9 @@ def test_an_unwritable_dir_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_an_unreadable_roster_is_one_line_and_exit_2(tmp_path: Path) -> None:
     roster = tmp_path / "名单.xlsx"
     roster.write_bytes(b"not a workbook")
-    line = one_clear_line(xlcheck("serve", str(tmp_path / "d"), "--roster", str(roster), "--port", "0"))
+    line = one_clear_line(
+        xlcheck("serve", str(tmp_path / "d"), "--roster", str(roster), "--port", "0")
+    )
     assert "名单" in line
     missing = one_clear_line(
         xlcheck("serve", str(tmp_path / "d"), "--roster", str(tmp_path / "无.csv"), "--port", "0")
@@ -63,13 +65,19 @@ def test_the_password_comes_from_the_prompt_or_environment_and_is_stored_hashed(
 ) -> None:
     root = tmp_path / "d"
     short = subprocess.run(
-        serve_command(root, "--set-password"), input="short\nshort\n", capture_output=True,
-        text=True, timeout=HANG_GUARD,
+        serve_command(root, "--set-password"),
+        input="short\nshort\n",
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
     )
     assert short.returncode == 2
     prompted = subprocess.run(
-        serve_command(root, "--set-password"), input=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n",
-        capture_output=True, text=True, timeout=HANG_GUARD,
+        serve_command(root, "--set-password"),
+        input=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n",
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
     )
     assert prompted.returncode == 0, prompted.stderr
     assert ADMIN_PASSWORD not in prompted.stdout + prompted.stderr
@@ -130,9 +138,15 @@ def test_kill_9_loses_no_receipted_submission(tmp_path: Path) -> None:
         for receipt, sha256 in receipts:
             row = store.submission(receipt)
             assert row is not None, receipt
-            assert hashlib.sha256((server.root / row.stored_path).read_bytes()).hexdigest() == sha256
+            assert (
+                hashlib.sha256((server.root / row.stored_path).read_bytes()).hexdigest() == sha256
+            )
         stored = {row.stored_path for row in store.submissions()}
-        on_disk = {p.relative_to(server.root).as_posix() for p in (server.root / "inbox").rglob("*") if p.is_file()}
+        on_disk = {
+            p.relative_to(server.root).as_posix()
+            for p in (server.root / "inbox").rglob("*")
+            if p.is_file()
+        }
         assert on_disk <= stored  # no file in the inbox without its row: nothing half-written shows
     finally:
         store.close()

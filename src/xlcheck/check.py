@@ -25,7 +25,13 @@ from xlcheck.checks.fields import check_fields
 from xlcheck.checks.rules import check_rules
 from xlcheck.checks.schema import check_schema
 from xlcheck.codes import detail, make_finding, size_mb
-from xlcheck.explain import Explanation, apply_explanations, items_from_document
+from xlcheck.explain import (
+    Explanation,
+    Given,
+    apply_explanations,
+    items_from_document,
+    items_given,
+)
 from xlcheck.findings import Finding, has_errors
 from xlcheck.form.detect import MAX_JSON_BYTES, Picked
 from xlcheck.form.model import Form
@@ -86,16 +92,28 @@ def _is_word_package(data: bytes) -> bool:
 
 
 def check_bytes(
-    data: bytes, name: str, form: Form, *, previous: Mapping[str, Any] | None = None
+    data: bytes,
+    name: str,
+    form: Form,
+    *,
+    previous: Mapping[str, Any] | None = None,
+    given: Given = (),
 ) -> FileResult:
-    return _check(data, name, form, None, previous)
+    """Check one file; `given`: explanations of warnings given beside it (a web page's), added
+    to those the file carries."""
+    return _check(data, name, form, None, previous, given)
 
 
 def check_picked(
-    data: bytes, name: str, picked: Picked, *, previous: Mapping[str, Any] | None = None
+    data: bytes,
+    name: str,
+    picked: Picked,
+    *,
+    previous: Mapping[str, Any] | None = None,
+    given: Given = (),
 ) -> FileResult:
     """Check `data` against the form `pick_form` chose for it, reusing what picking read."""
-    result = _check(data, name, picked.form, picked.opened, previous)
+    result = _check(data, name, picked.form, picked.opened, previous, given)
     result.picked = picked
     return result
 
@@ -106,6 +124,7 @@ def _check(
     form: Form,
     opened: Any,
     previous: Mapping[str, Any] | None,
+    given: Given = (),
 ) -> FileResult:
     # `opened` came from pick_form, which sniffs the kind the same way: a Page for "import",
     # an XlsxPackage for "xlsx", None otherwise.
@@ -117,6 +136,7 @@ def _check(
     else:
         result = read_xlsx(data, name, form, opened)
     if result.readable:
+        result.explanations = [*result.explanations, *items_given(given)]
         result.findings = validate(form, result, previous=previous)
         findings, result.explained = apply_explanations(form, result.findings, result.explanations)
         result.findings = sort_findings(form, findings)

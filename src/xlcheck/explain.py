@@ -68,6 +68,22 @@ def item_where(index: int) -> Text:
     return Text(f"「explanations」第 {index} 项", f"Item {index} of “explanations”")
 
 
+def page_where(index: int) -> Text:
+    return Text(f"网页上的第 {index} 条说明", f"Explanation {index} on the page")
+
+
+# Explanations typed beside a file rather than inside it (the web page): (rule, place, text).
+Given = tuple[tuple[str, str | None, str], ...]
+
+
+def items_given(given: Given) -> list[Explanation]:
+    """Explanations given beside the file, bounded and cleaned as the sheet's rows are."""
+    return [
+        Explanation(_cell_text(rule), _cell_text(place) or None, _cell_text(text), page_where(i))
+        for i, (rule, place, text) in enumerate(given[:MAX_ROWS], start=1)
+    ]
+
+
 def warning_rule_ids(form: Form) -> list[str]:
     """The declared ids of the form's warning rules, in the form's order."""
     return list(dict.fromkeys(r.id for r in form.rules if r.severity == "warning"))

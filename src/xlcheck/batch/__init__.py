@@ -9,16 +9,19 @@ Without a form named, each submission is checked against the bundled form it was
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 from xlcheck import __version__
+from xlcheck.explain import Given
 from xlcheck.form.model import Form, Lang
 from xlcheck.outputs import TEMP_PREFIX, TEMP_SUFFIX, OutputError, write_atomic
 
@@ -65,6 +68,8 @@ class BatchOptions:
     force_rerun: bool = False
     outputs: bool = True  # False: check only; no per-office files, no re-run state
     timeout: float = FILE_TIMEOUT
+    # explanations of warnings given beside a file, by its SHA-256 (xlcheck serve's page)
+    explanations: Mapping[str, Given] = field(default_factory=dict)
 
 
 @dataclass
@@ -125,7 +130,9 @@ def run_batch(
     store = out_dir / STORE_DIR if options.outputs else None
     state = _open_state(out_dir, _config(forms, options)) if options.outputs else None
     lookup = _lookup(state, store, options.force_rerun)
-    settings = Settings(store, cast(Lang, options.lang), options.docx, options.timeout)
+    settings = Settings(
+        store, cast(Lang, options.lang), options.docx, options.timeout, options.explanations
+    )
     workers = options.jobs or os.cpu_count() or 1
     runner = make_runner(workers, names, settings)
     mail = MailPool(max(1, workers // 2), options.timeout)  # parsing costs a third of a check
@@ -242,7 +249,14 @@ def _config(forms: dict[FormIdent, Form], options: BatchOptions) -> dict[str, An
         "xlcheck": __version__,
         "lang": options.lang,
         "docx": options.docx,
+        **({"explanations": _digest(options.explanations)} if options.explanations else {}),
     }
+
+
+def _digest(explanations: Mapping[str, Given]) -> str:
+    """Explanations given beside files change their outcomes: a new set re-checks the batch."""
+    text = json.dumps(sorted((k, list(v)) for k, v in explanations.items()), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _open_state(out_dir: Path, config: dict[str, Any]) -> State:

@@ -8,6 +8,7 @@ pool: the file that breaks that is recorded as unreadable, every other file gets
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -125,7 +126,7 @@ def start_executor(workers: int, form_names: tuple[str, ...]) -> ProcessPoolExec
         workers,
         mp_context=context,
         initializer=init_worker,
-        initargs=(form_names,),
+        initargs=(form_names, os.getpid()),
         max_tasks_per_child=TASKS_PER_CHILD,
     )
 

@@ -11,19 +11,23 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
 import resource
+import select
 import signal
+import threading
+import time
 import types
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xlcheck.check import FileResult, check_bytes, check_picked
 from xlcheck.codes import detail, make_finding
-from xlcheck.explain import shown_with_explanation
+from xlcheck.explain import Given, shown_with_explanation
 from xlcheck.findings import Finding, count_explained
 from xlcheck.form.model import Form, Lang
 from xlcheck.outputs import (
@@ -65,6 +69,8 @@ class Settings:
     lang: Lang
     docx: bool
     timeout: float
+    # explanations given beside a file (xlcheck serve's page), by the file's SHA-256
+    explanations: Mapping[str, Given] = field(default_factory=dict)
 
 
 class _Timeout(Exception):
@@ -74,18 +80,53 @@ class _Timeout(Exception):
 WORKER_HEADROOM = 1536 * 2**20  # address space a worker may add to what it has after start-up
 
 
-def init_worker(form_names: tuple[str, ...]) -> None:
+def init_worker(form_names: tuple[str, ...], owner: int | None = None) -> None:
     """Process initializer: load the forms once per worker, then cap the worker's memory.
 
     The reader's own caps (declared zip sizes, part sizes, row limits) keep one file small; the
     cap is the backstop, so a file that still needs too much fails alone with MemoryError.
+    `owner` is the process whose pool this is: the worker ends when it does (exit_with_owner).
     """
     global _forms
     from xlcheck.form import load_form
 
+    if owner is not None:
+        exit_with_owner(owner)
     _forms = tuple(load_form(name) for name in form_names)
     _tune_gc()
     cap_memory(WORKER_HEADROOM)
+
+
+OWNER_POLL = 1.0  # seconds between looks where a pidfd cannot be had
+
+
+def exit_with_owner(pid: int) -> None:
+    """End this worker when the process that owns its pool ends, however it ends.
+
+    A server or batch killed with kill -9 never shuts its pool down, and a worker would wait
+    forever on its call queue (it holds the queue's write end itself, so no EOF ever comes),
+    keeping the forkserver and the owner's stdout open with it. A daemon thread waits on a
+    pidfd of the owner (readable when it exits), or looks once a second where there is none.
+    """
+
+    def watch() -> None:
+        try:
+            handle: int | None = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            handle = None
+        if handle is not None:
+            select.select([handle], [], [])
+            os._exit(0)
+        while True:
+            time.sleep(OWNER_POLL)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # alive, as another user
+                pass
+
+    threading.Thread(target=watch, name="xlcheck-owner-watch", daemon=True).start()
 
 
 GC_THRESHOLD = 20_000  # container allocations between young collections (CPython's default: 700)
@@ -138,14 +179,17 @@ def check_chunk(jobs: list[Job], settings: Settings) -> list[tuple[int, Outcome,
     return [_check_one(forms, job, settings) for job in jobs]
 
 
-def check_with(forms: tuple[Form, ...], data: bytes, name: str) -> tuple[Form, FileResult]:
-    """Check against the one form, or against the form picked by content among several."""
+def check_with(
+    forms: tuple[Form, ...], data: bytes, name: str, given: Given = ()
+) -> tuple[Form, FileResult]:
+    """Check against the one form, or against the form picked by content among several;
+    `given`: explanations given beside the file (check.check_bytes)."""
     if len(forms) == 1:
-        return forms[0], check_bytes(data, name, forms[0])
+        return forms[0], check_bytes(data, name, forms[0], given=given)
     from xlcheck.form.detect import pick_form
 
     picked = pick_form(data, name, forms)
-    return picked.form, check_picked(data, name, picked)
+    return picked.form, check_picked(data, name, picked, given=given)
 
 
 def _check_one(
@@ -153,7 +197,8 @@ def _check_one(
 ) -> tuple[int, Outcome, dict[str, Any]]:
     try:
         with time_limit(settings.timeout):
-            form, result = check_with(forms, job.data, job.filename)
+            given = settings.explanations.get(job.sha256, ())
+            form, result = check_with(forms, job.data, job.filename, given)
             outcome = summarise(form, result, job, settings.lang)
             if settings.store is not None and result.readable:
                 files, problems = store_outputs(form, result, job, settings)

@@ -7,6 +7,7 @@ import os
 import tempfile
 import time
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from starlette.background import BackgroundTask
@@ -14,6 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+from xlcheck.explain import Given
 
 from .county import county_totals, office_states
 from .results import view_of
@@ -68,7 +71,12 @@ async def logout(request: Request) -> Response:
     return _to_login()
 
 
-async def dashboard(request: Request, **context: object) -> Response:
+async def dashboard(
+    request: Request,
+    new_link: str | None = None,
+    notice: str | None = None,
+    error: str | None = None,
+) -> Response:
     if not is_admin(request):
         return _to_login()
     store: Store = request.app.state.store
@@ -84,7 +92,9 @@ async def dashboard(request: Request, **context: object) -> Response:
         totals=totals,
         counts=counts,
         deadline=await run_in_threadpool(store.deadline),
-        **{"new_link": None, "notice": None, "error": None, **context},
+        new_link=new_link,
+        notice=notice,
+        error=error,
     )
 
 
@@ -97,7 +107,9 @@ async def office_detail(request: Request) -> Response:
         return message_page(request, "not_found", 404)
     rows = await run_in_threadpool(store.submissions, office.id)
     latest = view_of(rows[-1].facts.report["files"][0]) if rows else None
-    return page(request, "admin_office.html", office=office, rows=list(reversed(rows)), latest=latest)
+    return page(
+        request, "admin_office.html", office=office, rows=list(reversed(rows)), latest=latest
+    )
 
 
 async def _admin_post(request: Request) -> Response | None:
@@ -144,13 +156,26 @@ async def set_deadline(request: Request) -> Response:
     return RedirectResponse("/admin", status_code=303)
 
 
-def _run_batch(root: Path, lang: str) -> Path:
-    """The batch over the server's inbox, exactly as `xlcheck batch DIR/inbox -o DIR/out` runs."""
+def _run_batch(root: Path, lang: str, explanations: Mapping[str, Given]) -> Path:
+    """The batch over the server's inbox, as `xlcheck batch DIR/inbox -o DIR/out` runs, with
+    the explanations the offices typed on the page beside their files."""
     from xlcheck.batch import BatchOptions, run_batch
 
     out = root / OUT_DIR
-    run_batch(BatchOptions(inputs=[root / "inbox"], out_dir=out, lang=lang))
+    options = BatchOptions([root / "inbox"], out, lang=lang, explanations=explanations)
+    run_batch(options)
     return out
+
+
+def given_explanations(store: Store) -> dict[str, Given]:
+    """Each submitted file's page explanations, by its SHA-256 (the latest wins for a file
+    submitted twice)."""
+    found: dict[str, Given] = {}
+    for row in store.submissions():
+        items = row.facts.explanations
+        if items:
+            found[row.sha256] = tuple((i["rule"], i.get("place") or None, i["text"]) for i in items)
+    return found
 
 
 async def _batch(request: Request) -> Path | Response:
@@ -159,7 +184,9 @@ async def _batch(request: Request) -> Path | Response:
     lock: asyncio.Lock = request.app.state.batch_lock
     async with lock:  # one batch at a time over the one output folder
         try:
-            return await run_in_threadpool(_run_batch, Path(request.app.state.root), lang_of(request))
+            given = await run_in_threadpool(given_explanations, request.app.state.store)
+            root = Path(request.app.state.root)
+            return await run_in_threadpool(_run_batch, root, lang_of(request), given)
         except BatchError as exc:
             return await dashboard(request, error=str(exc))
 

@@ -7,7 +7,7 @@ POST /api/submit  the same, with `Authorization: Bearer <office token>` -> 201 a
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,7 +23,7 @@ from .words import word
 
 
 def _lang(request: Request) -> Lang:
-    return cast(Lang, "en" if request.query_params.get("lang") == "en" else "zh")
+    return "en" if request.query_params.get("lang") == "en" else "zh"
 
 
 def _error(request: Request, key: str, status: int, **params: Any) -> Response:

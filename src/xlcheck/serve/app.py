@@ -88,7 +88,9 @@ def create_app(
 
     mb = {"limit": limit // 2**20}
     too_large = word("zh", "too_large", mb) + " / " + word("en", "too_large", mb)
-    refuse = RefusePage(f"<!doctype html><meta charset=utf-8><p>{too_large}</p>".encode(), too_large)
+    refuse = RefusePage(
+        f"<!doctype html><meta charset=utf-8><p>{too_large}</p>".encode(), too_large
+    )
     app = Starlette(
         routes=[
             *public.routes,

@@ -37,6 +37,7 @@ from xlcheck.batch.worker import (
 )
 from xlcheck.check import READ_LIMIT, FileResult, sniff_kind
 from xlcheck.codes import detail, make_finding, size_mb
+from xlcheck.explain import Given
 from xlcheck.filenames import RunNames
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Lang
@@ -87,6 +88,7 @@ class UploadJob:
     lang: Lang
     documents: bool
     timeout: float
+    given: Given = ()  # explanations typed on the page beside the file
 
 
 class UploadChecker:
@@ -114,14 +116,21 @@ class UploadChecker:
         self._executor = start_executor(workers, self._forms)
 
     async def check(
-        self, data: bytes, name: str, lang: Lang, *, documents: bool = False
+        self,
+        data: bytes,
+        name: str,
+        lang: Lang,
+        *,
+        documents: bool = False,
+        explanations: Given = (),
     ) -> Checked:
-        """Check an upload; `documents`: a valid one also gets its JSON and Word report."""
+        """Check an upload; `documents`: a valid one also gets its JSON and Word report;
+        `explanations`: (rule, place, text) of warnings, typed on the page beside the file."""
         if self._closed:
             raise RuntimeError("UploadChecker is closed")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._threads, self._check_now, data, name, lang, documents
+            self._threads, self._check_now, data, name, lang, documents, explanations
         )
 
     def close(self) -> None:
@@ -135,11 +144,12 @@ class UploadChecker:
         kill_workers(executor)
         executor.shutdown(wait=True, cancel_futures=True)
 
-    def _check_now(self, data: bytes, name: str, lang: Lang, documents: bool) -> Checked:
+    def _check_now(
+        self, data: bytes, name: str, lang: Lang, documents: bool, given: Given
+    ) -> Checked:
         shown = upload_name(name)
-        job = UploadJob(
-            data, shown, hashlib.sha256(data).hexdigest(), lang, documents, self.timeout
-        )
+        digest = hashlib.sha256(data).hexdigest()
+        job = UploadJob(data, shown, digest, lang, documents, self.timeout, given)
         if len(data) > READ_LIMIT:  # as `check` refuses such a file: never sent to a worker
             return unreadable_upload(job, oversized(shown, len(data)), kind="xlsx")
         with self._turns.shared():
@@ -248,7 +258,7 @@ def check_upload(job: UploadJob) -> Checked:
     forms = loaded_forms()
     try:
         with time_limit(job.timeout):
-            form, result = check_with(forms, job.data, job.name)
+            form, result = check_with(forms, job.data, job.name, job.given)
             return checked_result(result, job, form)
     except Exception as exc:  # out of time or memory, or a reader's bug: this upload only
         return unreadable_upload(job, failure_finding(exc, job.name))

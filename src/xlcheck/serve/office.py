@@ -9,13 +9,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from xlcheck.form.model import Lang
-
 from xlcheck.batch.offices import normalise_name, valid_credit_code
+from xlcheck.explain import Given
+from xlcheck.form.model import Lang
 
 from .checker import Checked
 from .public import held_file
-from .results import check_and_hold, view_of
+from .results import check_and_hold, explanations_posted, view_of
 from .store import Facts, OfficeRow, Store, SubmissionRow
 from .uploads import closes_form, read_form, upload_from
 from .web import csrf_ok, download, lang_of, media_type, message_page, page
@@ -91,10 +91,16 @@ async def office_submit(request: Request) -> Response:
     if held is None:
         return await _office_page(request, office, 410, error="pending_gone")
     try:
-        row = await submit_upload(request, office, held.name, held.data, lang_of(request))
+        row = await submit_upload(
+            request, office, held.name, held.data, lang_of(request), explanations_posted(form)
+        )
     except WrongOffice as exc:
         return await _office_page(
-            request, office, 409, error="wrong_office", error_params={"found": exc.found, "office": office.name}
+            request,
+            office,
+            409,
+            error="wrong_office",
+            error_params={"found": exc.found, "office": office.name},
         )
     request.app.state.pending.drop(key)
     return RedirectResponse(f"{_base(request)}/receipt/{row.receipt}", status_code=303)
@@ -120,11 +126,18 @@ def same_office(office: OfficeRow, checked: Checked) -> bool:
 
 
 async def submit_upload(
-    request: Request, office: OfficeRow, name: str, data: bytes, lang: Lang
+    request: Request,
+    office: OfficeRow,
+    name: str,
+    data: bytes,
+    lang: Lang,
+    explanations: Given = (),
 ) -> SubmissionRow:
-    """Check with the documents a valid report gets, then store it durably: the receipt exists
-    only once the file is on disk and in the index."""
-    checked = await request.app.state.checker.check(data, name, lang, documents=True)
+    """Check with the documents a valid report gets and the explanations typed on the page,
+    then store it durably: the receipt exists only once the file is on disk and in the index."""
+    checked = await request.app.state.checker.check(
+        data, name, lang, documents=True, explanations=explanations
+    )
     if not same_office(office, checked):
         raise WrongOffice(checked.office or "")
     facts = Facts(
@@ -136,7 +149,7 @@ async def submit_upload(
         year=checked.year,
         report=checked.report,
         values=checked.values,
-        explanations=[],
+        explanations=[{"rule": r, "place": p or "", "text": t} for r, p, t in explanations],
     )
     store: Store = request.app.state.store
     return await run_in_threadpool(

@@ -22,8 +22,9 @@ async def check_upload(request: Request) -> Response:
         return message_page(request, "bad_csrf", 403)
     upload = await upload_from(form)
     if upload is None:
-        return page(request, "check.html", 400, action="/check", office=None, result=None,
-                    error="no_file")
+        return page(
+            request, "check.html", 400, action="/check", office=None, result=None, error="no_file"
+        )
     result = await check_and_hold(request, upload, None, "")
     return page(request, "check.html", action="/check", office=None, result=result)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
+
+from xlcheck.explain import Given
 
 from .checker import Checked
 from .pending import Pending
@@ -34,10 +37,40 @@ class ResultView:
 
 
 def grouped(file: dict[str, Any]) -> list[Group]:
+    """Findings by sheet; an open warning of a rule gets "explain": its number on the page, for
+    the box where the office says why the figure is right (an error gets none)."""
     groups: dict[str | None, list[dict[str, Any]]] = {}
+    number = 0
     for finding in file.get("findings", []):
-        groups.setdefault(finding.get("sheet"), []).append(finding)
+        shown = dict(finding)
+        if explainable(finding):
+            shown["explain"] = number
+            number += 1
+        groups.setdefault(finding.get("sheet"), []).append(shown)
     return [Group(sheet, items) for sheet, items in groups.items()]
+
+
+def explainable(finding: dict[str, Any]) -> bool:
+    return (
+        finding.get("severity") == "warning"
+        and bool(finding.get("rule"))
+        and not finding.get("explained")
+    )
+
+
+MAX_EXPLANATIONS = 50  # the explanation sheet's rows (explain.MAX_ROWS)
+
+
+def explanations_posted(form: FormData) -> Given:
+    """(rule, place, text) of every box the office filled in on the submit form."""
+    given = []
+    for number in range(MAX_EXPLANATIONS):
+        text, rule, place = (
+            form.get(f"explain-{part}-{number}") for part in ("text", "rule", "place")
+        )
+        if isinstance(text, str) and text.strip() and isinstance(rule, str) and rule:
+            given.append((rule, place if isinstance(place, str) and place else None, text.strip()))
+    return tuple(given)
 
 
 def view_of(file: dict[str, Any], downloads: dict[str, str] | None = None) -> ResultView:

@@ -3,8 +3,8 @@ multipart form. Nothing here touches the disk beyond the multipart parser's own 
 
 from __future__ import annotations
 
-import json
 import functools
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
