@@ -47,6 +47,7 @@ class _LazyGroup(click.Group):
         "fill": "xlcheck.cli_convert:fill",
         "import": "xlcheck.cli_convert:import_cmd",
         "serve": "xlcheck.cli_serve:serve",
+        "mail": "xlcheck.cli_mail:mail",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -1,0 +1,1 @@
+"""The season by mail: submissions fetched over IMAP, reply drafts sent over SMTP."""
