@@ -26,9 +26,12 @@ from serve_helpers import (
     valid_workbook,
     warned_workbook,
 )
+from xlcheck.check import check_bytes
+from xlcheck.form import load_form
 from xlcheck.serve.app import create_app
 from xlcheck.serve.checker import UploadChecker
 from xlcheck.serve.store import Store
+from xlcheck.xlsxout import write_template
 
 TOWN = "东风镇人民政府"
 BUREAU = "某县交通运输局"
@@ -325,6 +328,20 @@ def test_every_echoed_value_is_escaped(served: Served) -> None:
     for shown in (receipt, served.office_page(XSS), page, served.client.get("/admin").text):
         assert "<script>alert" not in shown and "<img src=x" not in shown
         assert "&lt;script&gt;alert" in shown
+
+
+def test_text_read_from_inside_a_workbook_is_escaped(served: Served) -> None:
+    form = load_form("gov-info-disclosure-2021")
+    values = dict(check_bytes(valid_workbook(TOWN), "a.xlsx", form).values)
+    values["proactive.regulations.made"] = XSS  # a cell the office typed text into
+    buffer = io.BytesIO()
+    write_template(form, buffer, values=values, agency=XSS)
+    page = served.client.get("/").text
+    answer = served.client.post(
+        "/check", data={"csrf": csrf_of(page)}, files=upload("a.xlsx", buffer.getvalue())
+    )
+    assert "不是数字" in text_of(answer.text)  # the finding quotes what was typed
+    assert "<script>alert" not in answer.text and "&lt;script&gt;alert" in answer.text
 
 
 def test_a_file_name_with_a_path_is_data_only(served: Served) -> None:

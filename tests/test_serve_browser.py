@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from serve_helpers import ADMIN_PASSWORD, invalid_workbook, valid_workbook
+from serve_helpers import ADMIN_PASSWORD, invalid_workbook, valid_workbook, warned_workbook
 from serve_server import Server, running_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -32,6 +32,7 @@ FLAGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--lang=zh-CN",  # the browser's own words (the file button) in Chinese, as an office sees them
 ]
 TOWN = "东风镇人民政府"
 BUREAU = "某县交通运输局"
@@ -128,6 +129,22 @@ def test_an_office_fixes_its_workbook_submits_and_the_county_sees_it(
     row_text = admin.locator(f'tr[data-office="{BUREAU}"]').inner_text()
     assert "通过" in row_text and "已更新" in row_text
     shot(admin, "county")
+
+
+def test_an_office_explains_a_warning_and_the_receipt_shows_it(
+    server: Server, page: object, tmp_path: Path
+) -> None:
+    p = page
+    p.goto(server.links[TOWN])  # type: ignore[attr-defined]
+    choose(p, tmp_path, "东风镇2024年报.xlsx", warned_workbook(TOWN))
+    why = "本镇没有单独的公开平台，统一使用县政府门户网站的信息公开专栏。"
+    # the box sits beside the warning, outside the 提交 form, and still goes with it (form=)
+    p.fill("textarea[name=explain-text-0]", why)  # type: ignore[attr-defined]
+    shot(p, "office-explain")
+    p.click("form.submit button")  # type: ignore[attr-defined]
+    p.wait_for_selector(".receipt")  # type: ignore[attr-defined]
+    result = p.inner_text("#result")  # type: ignore[attr-defined]
+    assert "已说明" in result and why in result and "1 个提示已说明" in result
 
 
 def test_a_file_dropped_on_the_box_is_checked(server: Server, page: object) -> None:

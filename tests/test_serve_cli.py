@@ -37,6 +37,18 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert str(port) in line and "--port" in line
 
 
+def test_the_listening_socket_says_it_is_tcp_so_answers_are_not_delayed() -> None:
+    """asyncio turns Nagle off (TCP_NODELAY) only on sockets whose protocol is IPPROTO_TCP; with
+    0 every answer on a kept-alive connection waited 40 ms for the client's delayed ACK."""
+    from xlcheck.cli_serve import _listen
+
+    sock = _listen("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
+
+
 def test_an_unwritable_dir_is_one_line_and_exit_2(tmp_path: Path) -> None:
     afile = tmp_path / "a-file"
     afile.write_text("x")

@@ -22,6 +22,8 @@ from xlcheck.cli_common import fail
 PASSWORD_ENV = "XLCHECK_ADMIN_PASSWORD"
 MIN_PASSWORD = 10
 LINKS_FILE = "报送链接-{stamp}.csv"
+MIN_CONCURRENCY = 64  # connections and requests at once (a county's offices, a browser's few each)
+CONCURRENCY_PER_WORKER = 16
 
 
 @click.command()
@@ -82,7 +84,7 @@ def _set_password(store: Any) -> None:
 def _add_roster(store: Any, folder: Path, roster: Path, host: str, port: int) -> None:
     """Offices new to the index get a link; the links go to a file only the server's user reads
     (they are secrets: never printed, never logged)."""
-    from xlcheck.batch.offices import read_roster
+    from xlcheck.batch.offices import ROSTER_CODE, ROSTER_NAME, read_roster
 
     try:
         rows = read_roster(roster)
@@ -95,7 +97,7 @@ def _add_roster(store: Any, folder: Path, roster: Path, host: str, port: int) ->
     base = f"http://{_url_host(host)}:{port}"
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["机关名称", "统一社会信用代码", "报送链接"])
+    writer.writerow([ROSTER_NAME, ROSTER_CODE, "报送链接"])
     for office, token in added:
         writer.writerow([office.name, office.credit_code or "", f"{base}/o/{token}"])
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -144,7 +146,14 @@ def _run(
         )
     sys.stdout.flush()
     # No access log: an office's link carries its token, and secrets never reach a log.
+    # limit_concurrency: beyond it uvicorn answers 503 at once rather than queueing without end
+    # (each waiting upload holds its body, up to the size cap, in memory).
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, server_header=False, timeout_graceful_shutdown=5
+        app,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+        limit_concurrency=max(MIN_CONCURRENCY, CONCURRENCY_PER_WORKER * workers),
     )
     uvicorn.Server(config).run(sockets=[listener])

@@ -21,6 +21,8 @@ _CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 _SPACES = re.compile(r"\s+")
 MAX_DIR_CHARS = 60  # a folder name people can still read in Explorer's column
 UNNAMED = "未填机关名称"
+ROSTER_NAME = "机关名称"  # the roster's column headings (also those of a list of links made from it)
+ROSTER_CODE = "统一社会信用代码"
 # What a batch writes at OUT's top level beside the office folders (batch/__init__.py, state.py;
 # SQLite's journal next to its file): an office called 汇总.xlsx must not take one of these names.
 OWN_NAMES = frozenset(
@@ -92,10 +94,10 @@ def read_roster(path: Path) -> list[tuple[str, str | None]]:
     """(机关名称, 统一社会信用代码 or None) rows from a .csv (UTF-8 or GBK) or .xlsx roster."""
     rows = _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
     header = [str(c or "").strip() for c in next(rows, [])]
-    if "机关名称" not in header:
-        raise ValueError(f"名单「{path.name}」没有「机关名称」列")
-    name_at = header.index("机关名称")
-    code_at = header.index("统一社会信用代码") if "统一社会信用代码" in header else None
+    if ROSTER_NAME not in header:
+        raise ValueError(f"名单「{path.name}」没有「{ROSTER_NAME}」列")
+    name_at = header.index(ROSTER_NAME)
+    code_at = header.index(ROSTER_CODE) if ROSTER_CODE in header else None
     found = []
     for row in rows:
         name = str(row[name_at] or "").strip() if name_at < len(row) else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import urllib.parse
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -40,6 +41,18 @@ _env = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.filters["local_time"] = lambda stamp: local_time(stamp)
+
+
+def local_time(stamp: str) -> str:
+    """An ISO 8601 UTC time as the county reads it: the server's local time, to the second,
+    with its UTC offset (2026-12-02 16:07:58 +08:00)."""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return stamp
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]}"
 
 
 def lang_of(request: Request) -> Lang:
