@@ -25,6 +25,7 @@ from xlcheck.cli_common import AUTO, auto_form_option, fail, lang_option
 )
 @click.option("--no-docx", is_flag=True, help="不生成 Word 报告")
 @click.option("--rerun", is_flag=True, help="内容未变的文件也重新校验")
+@click.option("--pdf", is_flag=True, help="为通过的报告另存 PDF（需要 LibreOffice）")
 @lang_option
 @auto_form_option
 def batch(
@@ -35,12 +36,15 @@ def batch(
     roster: Path | None,
     no_docx: bool,
     rerun: bool,
+    pdf: bool,
     lang: str,
     form_name: str,
 ) -> None:
     """批量处理收件箱：文件夹、.xlsx、.zip、.eml、.mbox / check a whole inbox."""
     from xlcheck.batch import BatchError, BatchOptions, run_batch
 
+    if pdf:
+        _require_pdf(no_docx)
     options = BatchOptions(
         inputs=list(inputs),
         out_dir=out_dir,
@@ -57,7 +61,32 @@ def batch(
     except BatchError as exc:
         fail(str(exc))
     click.echo(report.summary_text(lang))
+    if pdf and report.summary_json is not None:
+        _add_pdfs(out_dir, report.summary_json, lang)
     sys.exit(report.exit_code)
+
+
+def _require_pdf(no_docx: bool) -> None:
+    """Before the batch runs: a PDF is made from the Word report, by LibreOffice."""
+    from xlcheck.render.pdf import PdfError, require_soffice
+
+    if no_docx:
+        fail("--pdf 由 Word 报告生成，不能与 --no-docx 同用 / --pdf needs the Word reports")
+    try:
+        require_soffice()
+    except PdfError as exc:
+        fail(str(exc))
+
+
+def _add_pdfs(out_dir: Path, summary_json: Path, lang: str) -> None:
+    from xlcheck.batch.pdfs import add_pdfs
+    from xlcheck.render.pdf import PdfError
+
+    try:
+        made = add_pdfs(out_dir, summary_json)
+    except (PdfError, OSError) as exc:
+        fail(str(exc))
+    click.echo(f"已生成 PDF {made} 份" if lang != "en" else f"{made} PDF files written")
 
 
 def _progress_bar() -> Callable[[int, int], None]:

@@ -23,7 +23,13 @@ from xlcheck.cli_common import (
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--to", "target", type=click.Choice(["json", "docx"]), required=True, help="输出格式")
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["json", "docx", "pdf"]),
+    required=True,
+    help="输出格式（pdf 需要 LibreOffice）",
+)
 @click.option("--out-dir", type=click.Path(path_type=Path), default=Path("."), show_default=True)
 @click.option("--force", is_flag=True, help="有错误也转换（输出标注“未经校验”）")
 @click.option(
@@ -46,9 +52,11 @@ def convert(
     lang: str,
     form_name: str,
 ) -> None:
-    """把有效的工作簿转换为规范 JSON 或 Word 报告 / convert valid workbooks to JSON or Word."""
+    """把有效的工作簿转换为规范 JSON、Word 报告或 PDF / convert valid workbooks to JSON, Word or PDF."""
     from xlcheck.report import format_text
 
+    if target == "pdf":
+        _require_libreoffice()
     choice = form_choice_or_fail(form_name)
     _ensure_folder(out_dir)
     run = FolderRun.make(out_dir, files, (target, "sourcemap", "errors"), lang, docx_template)
@@ -64,6 +72,16 @@ def convert(
     if invalid:
         click.echo(format_text(invalid, lang, styler(sys.stdout.isatty())), nl=False)  # type: ignore[arg-type]
     sys.exit(0 if not invalid or (force and all(r.readable for r in results)) else 1)
+
+
+def _require_libreoffice() -> None:
+    """Before anything is read: a PDF needs LibreOffice (one line, exit 2 without it)."""
+    from xlcheck.render.pdf import PdfError, require_soffice
+
+    try:
+        require_soffice()
+    except PdfError as exc:
+        fail(str(exc))
 
 
 def _check_all(files: Sequence[Path], choice: Any, lang: str) -> list[Any]:

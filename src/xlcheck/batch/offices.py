@@ -21,7 +21,9 @@ _CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 _SPACES = re.compile(r"\s+")
 MAX_DIR_CHARS = 60  # a folder name people can still read in Explorer's column
 UNNAMED = "未填机关名称"
-ROSTER_NAME = "机关名称"  # the roster's column headings (also those of a list of links made from it)
+ROSTER_NAME = (
+    "机关名称"  # the roster's column headings (also those of a list of links made from it)
+)
 ROSTER_CODE = "统一社会信用代码"
 # What a batch writes at OUT's top level beside the office folders (batch/__init__.py, state.py;
 # SQLite's journal next to its file): an office called 汇总.xlsx must not take one of these names.

@@ -78,6 +78,25 @@ def _docx(form: Form, result: FileResult, options: OutputOptions) -> Writer:
     return write
 
 
+def _pdf(form: Form, result: FileResult, options: OutputOptions) -> Writer:
+    """The Word report made into PDF by LibreOffice (render/pdf.py); OutputError without it."""
+    word = _docx(form, result, options)
+
+    def write(fh: BinaryIO) -> None:
+        import io
+
+        from xlcheck.render.pdf import PdfError, docx_to_pdf
+
+        buffer = io.BytesIO()
+        word(buffer)
+        try:
+            fh.write(docx_to_pdf(buffer.getvalue()))
+        except PdfError as exc:
+            raise OutputError(str(exc)) from exc
+
+    return write
+
+
 def _errors(form: Form, result: FileResult, options: OutputOptions) -> Writer:
     source_name = options.source_name or Path(result.path).name
 
@@ -97,13 +116,13 @@ def _errors(form: Form, result: FileResult, options: OutputOptions) -> Writer:
     return write
 
 
-# "pdf" (the Word report made into PDF by LibreOffice) will be one more entry here.
 KINDS: dict[str, OutputKind] = {
     kind.name: kind
     for kind in (
         OutputKind("json", ".json", _json),
         OutputKind("sourcemap", ".sourcemap.json", _sourcemap),
         OutputKind("docx", ".docx", _docx),
+        OutputKind("pdf", ".pdf", _pdf),
         OutputKind("errors", ".errors.xlsx", _errors, dated=False),
         OutputKind("readings", ".import.json", _readings),
     )
