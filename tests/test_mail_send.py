@@ -264,6 +264,21 @@ def test_acceptance_mail_for_valid_submissions(out: Path, starttls: SmtpServer) 
     assert again.returncode == 0 and len(starttls.recorder.received) == len(BAD + GOOD)
 
 
+def test_without_the_variable_the_password_is_asked_for(out: Path, starttls: SmtpServer) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "xlcheck", *send_args(out, starttls, "--yes")],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        env=environment(None),
+        input=PASSWORD + "\n",
+        start_new_session=True,  # no terminal: getpass reads the answer from stdin
+    )
+    assert run.returncode == 0, run.stderr
+    assert "SMTP 密码" in run.stderr and PASSWORD not in run.stdout + run.stderr
+    assert len(starttls.recorder.received) == len(BAD)
+
+
 def test_a_wrong_password_is_one_line_and_sends_nothing(out: Path, starttls: SmtpServer) -> None:
     run = send(out, starttls, "--yes", password="wrong-口令")
     assert run.returncode == 2

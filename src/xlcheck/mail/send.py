@@ -10,8 +10,8 @@ import base64
 import smtplib
 import ssl
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -96,6 +96,10 @@ TEXTS = {
         "sent, but some recipients refused: {office} → {to}: {detail}",
     ),
     "done": ("已发送 {sent} 封，失败 {failed} 封", "{sent} sent, {failed} failed"),
+    "retry": (
+        "失败的原因见上；改正后重新运行，只发送未发出的",
+        "see above why; once fixed, a re-run sends only what did not go",
+    ),
 }
 
 
@@ -120,7 +124,7 @@ class Server:
     port: int
     implicit_tls: bool
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a repr or a traceback
     cafile: Path | None = None
     insecure: bool = False
     timeout: float = TIMEOUT
@@ -264,14 +268,19 @@ def send_one(smtp: smtplib.SMTP, item: Outgoing, from_addr: str) -> Result:
     try:
         refused = smtp.sendmail(from_addr, list(item.recipients), data)
     except smtplib.SMTPRecipientsRefused as exc:
-        answers = [f"{who}: {_answer(*why)}" for who, why in exc.recipients.items()]
-        return Result("failed", "; ".join(answers))
+        return Result("failed", _refusals(exc.recipients, len(item.recipients)))
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
         return Result("failed", answer_of(exc))
     if refused:
-        answers = [f"{who}: {_answer(*why)}" for who, why in refused.items()]
-        return Result("partly", "; ".join(answers))
+        return Result("partly", _refusals(refused, len(item.recipients)))
     return Result("sent")
+
+
+def _refusals(refused: Mapping[str, tuple[int, bytes]], count: int) -> str:
+    """The server's answer per refused address (the address is already on the line for one)."""
+    if count == 1 and len(refused) == 1:
+        return _answer(*next(iter(refused.values())))
+    return "; ".join(f"{who}: {_answer(*why)}" for who, why in refused.items())
 
 
 def send_all(

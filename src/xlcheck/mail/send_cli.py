@@ -90,6 +90,8 @@ def send(
     finally:
         log.close()
     click.echo(text("done", lang, **counts))
+    if counts["failed"]:
+        click.echo(text("retry", lang))
     sys.exit(1 if counts["failed"] else 0)
 
 
