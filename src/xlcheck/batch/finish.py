@@ -181,7 +181,18 @@ def make_row(plan: Plan, record: Record, current: bool) -> dict[str, Any]:
     status = status_of(outcome, current)
     plan.counts[status] += 1
     data = envelope.to_json()
-    row = {k: data[k] for k in ("seq", "origin", "filename", "sender", "subject", "date")}
+    # sender_name and message_id: what `mail send --acceptance` needs to answer the e-mail
+    row_keys = (
+        "seq",
+        "origin",
+        "filename",
+        "sender",
+        "sender_name",
+        "subject",
+        "message_id",
+        "date",
+    )
+    row = {k: data[k] for k in row_keys}
     row.update(
         office=outcome.office,
         credit_code=outcome.credit_code,
