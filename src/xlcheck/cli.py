@@ -48,6 +48,7 @@ class _LazyGroup(click.Group):
         "import": "xlcheck.cli_convert:import_cmd",
         "serve": "xlcheck.cli_serve:serve",
         "mail": "xlcheck.cli_mail:mail",
+        "templates": "xlcheck.cli_templates:templates",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -94,7 +94,11 @@ def safe_filename(name: str) -> str:
 
 def read_roster(path: Path) -> list[tuple[str, str | None]]:
     """(机关名称, 统一社会信用代码 or None) rows from a .csv (UTF-8 or GBK) or .xlsx roster."""
-    rows = _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
+    rows = (
+        roster_xlsx_rows(path)
+        if path.suffix.lower() in (".xlsx", ".xlsm")
+        else roster_csv_rows(path)
+    )
     header = [str(c or "").strip() for c in next(rows, [])]
     if ROSTER_NAME not in header:
         raise ValueError(f"名单「{path.name}」没有「{ROSTER_NAME}」列")
@@ -109,7 +113,7 @@ def read_roster(path: Path) -> list[tuple[str, str | None]]:
     return found
 
 
-def _csv_rows(path: Path) -> Iterator[list[Any]]:
+def roster_csv_rows(path: Path) -> Iterator[list[Any]]:
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -118,7 +122,7 @@ def _csv_rows(path: Path) -> Iterator[list[Any]]:
     return iter(list(csv.reader(io.StringIO(text))))
 
 
-def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
+def roster_xlsx_rows(path: Path) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=True)

@@ -60,17 +60,21 @@ def write_template(
     year: int | None = None,
     values: Mapping[str, Any] | None = None,
     explanations: Sequence[Explanation] = (),
+    locked: frozenset[str] = frozenset(),
 ) -> None:
     """Write the locked template; `values` (canonical, flat) fill it, agency/year prefill the
     fields of the form's name and year roles (a form without the role ignores them), and
-    `explanations` the rows of the explanation sheet."""
+    `explanations` the rows of the explanation sheet. The input fields in `locked` are written
+    as the office cannot change them (last year's carry-over, from its accepted report)."""
     prefill = dict(values or {})
     if agency is not None and form.roles.name:
         prefill[form.roles.name] = agency
     if year is not None and form.roles.year:
         prefill[form.roles.year] = year
     workbook = open_workbook(dest)
-    build_workbook(form, workbook, template_cells(form, prefill), explanations=explanations)
+    build_workbook(
+        form, workbook, template_cells(form, prefill), explanations=explanations, locked=locked
+    )
     workbook.close()
 
 
@@ -103,6 +107,7 @@ def build_workbook(
     cells: Mapping[str, Any],
     marks: Marks | None = None,
     explanations: Sequence[Explanation] = (),
+    locked: frozenset[str] = frozenset(),
 ) -> Built:
     """Add the instructions, the form's sheets, the explanation sheet, the defined names and the
     metadata."""
@@ -112,7 +117,7 @@ def build_workbook(
     for sheet in form.sheets:
         worksheet = workbook.add_worksheet(sheet.name)
         built.worksheets[sheet.name] = worksheet
-        _write_sheet(worksheet, form, sheet, cells, evaluator, built, marks or {})
+        _write_sheet(worksheet, form, sheet, cells, evaluator, built, marks or {}, locked)
     _write_live(form, cells, built)
     write_explanation_sheet(workbook, form, built.styles, explanations)
     for sheet in form.sheets:
@@ -148,6 +153,7 @@ def _write_sheet(
     evaluator: Evaluator,
     built: Built,
     marks: Marks,
+    locked: frozenset[str] = frozenset(),
 ) -> None:
     for letters, width in sheet.column_widths.items():
         col = column_index(letters) - 1
@@ -160,6 +166,8 @@ def _write_sheet(
         mark = marks.get((sheet.name, fld.cell))
         if fld.computed_by:
             _write_formula(worksheet, form, fld, evaluator, built.styles, mark)
+        elif key in locked:
+            _write_locked(worksheet, fld, cells.get(key), built.styles, mark)
         else:
             _write_input(worksheet, fld, cells.get(key), built.styles, mark)
         built.written.add((sheet.name, fld.cell))
@@ -201,6 +209,15 @@ def _write_input(worksheet: Any, fld: Field, value: Any, styles: Styles, mark: s
     rule = validation_for(fld)
     if rule:
         worksheet.data_validation(fld.merge or fld.cell, rule)
+
+
+def _write_locked(worksheet: Any, fld: Field, value: Any, styles: Styles, mark: str | None) -> None:
+    """An input filled in for the office that it may not change (last year's carry-over): shown
+    like a computed cell, locked under the sheet's protection, no validation list."""
+    fmt = styles.get("formula", mark)
+    if fld.merge:
+        worksheet.merge_range(fld.merge, "", fmt)
+    write_value(worksheet, fld.cell, value, fmt)
 
 
 def write_value(worksheet: Any, cell: str, value: Any, fmt: Any) -> None:

@@ -1,0 +1,73 @@
+"""`xlcheck templates`: one locked template per office on the roster (click only here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from xlcheck.cli_common import fail, form_option, load_form_or_fail
+from xlcheck.filenames import safe_name
+
+
+@click.command()
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="报送单位名单（csv 或 xlsx：机关名称、统一社会信用代码、类型、层级、联系人、邮箱）",
+)
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="报告年度")
+@click.option(
+    "--previous-dir",
+    type=click.Path(path_type=Path),
+    help="上年 xlcheck batch 的输出文件夹：从各单位上年通过的报告预填并锁定「上年结转」",
+)
+@click.option(
+    "-o", "--out-dir", type=click.Path(path_type=Path), required=True, help="模板输出文件夹"
+)
+@click.option("--force", is_flag=True, help="覆盖已存在的模板")
+@form_option
+def templates(
+    roster: Path, year: int, previous_dir: Path | None, out_dir: Path, force: bool, form_name: str
+) -> None:
+    """为名单中每个单位生成预填的锁定模板 / one prefilled, locked template per office."""
+    from xlcheck.outputs import OutputError, write_bytes_atomic
+    from xlcheck.templates import (
+        RosterError,
+        last_year_reports,
+        prepare,
+        read_roster_rows,
+        template_bytes,
+    )
+
+    form = load_form_or_fail(form_name)
+    try:
+        rows = read_roster_rows(roster)
+        reports = last_year_reports(previous_dir) if previous_dir is not None else {}
+    except RosterError as exc:
+        fail(str(exc))
+    if not rows:
+        fail(f"名单「{roster}」中没有单位")
+    names = {row.line: safe_name(f"{row.name}-{year}") + ".xlsx" for row in rows}
+    if not force:
+        taken = [n for n in names.values() if (out_dir / n).exists()]
+        if taken:
+            fail(f"模板已存在：{out_dir / taken[0]}（加 --force 覆盖）")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"无法创建输出文件夹 {out_dir}：{exc.strerror}")
+    carried = 0
+    for row in rows:
+        prepared = prepare(form, row, year, reports)
+        try:
+            write_bytes_atomic(out_dir / names[row.line], template_bytes(form, prepared))
+        except OutputError as exc:
+            fail(str(exc))
+        carried += prepared.carried
+        for note in prepared.notes:
+            click.echo(f"{row.name}：{note}", err=True)
+    click.echo(f"已为 {len(rows)} 个单位生成模板：{out_dir}")
+    if previous_dir is not None:
+        click.echo(f"其中 {carried} 个单位的「上年结转」已按上年通过的报告预填并锁定。")
