@@ -60,6 +60,7 @@ def test_every_kind_has_a_suffix_and_fits_the_room_names_leave() -> None:
         "json": ".json",
         "sourcemap": ".sourcemap.json",
         "docx": ".docx",
+        "pdf": ".pdf",
         "errors": ".errors.xlsx",
         "readings": ".import.json",
     }
@@ -94,7 +95,7 @@ def test_an_unknown_kind_is_refused_before_anything_is_written(
 ) -> None:
     memory = MemoryDestination()
     with pytest.raises(KeyError):
-        write_outputs(form, valid, ["json", "pdf"], memory, {"json": "a.json", "pdf": "a.pdf"})
+        write_outputs(form, valid, ["json", "nope"], memory, {"json": "a.json", "nope": "a.nope"})
     assert memory.files == {}
 
 
@@ -154,6 +155,7 @@ def test_the_batch_names_outputs_after_the_office_and_year() -> None:
         "json": "某某县财政局-2024.json",
         "sourcemap": "某某县财政局-2024.sourcemap.json",
         "docx": "某某县财政局-2024.docx",
+        "pdf": "某某县财政局-2024.pdf",
         "errors": "某某县财政局.errors.xlsx",
         "readings": "某某县财政局-2024.import.json",
         "reply": "某某县财政局.reply.eml",
