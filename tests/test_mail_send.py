@@ -347,3 +347,36 @@ def test_rate_limiter_spaces_messages_without_waiting() -> None:
     now[0] += 10  # a slow server: no sleep owed
     limiter.wait()
     assert slept == [2.0, 2.0, 2.0]
+
+
+def test_templates_go_out_by_mail_one_per_office_with_its_template(
+    tmp_path: Path, starttls: SmtpServer
+) -> None:
+    """Season start: templates --mail writes each office's message, mail send sends them."""
+    roster = tmp_path / "名单.csv"
+    roster.write_text(
+        "机关名称,统一社会信用代码,类型,层级,联系人,邮箱\n"
+        f"东风镇人民政府,,人民政府,乡级,党政办,{address(1)}\n"
+        f"某县交通运输局,,政府部门,县级,办公室,{address(2)}\n"
+        "没有邮箱的局,,政府部门,县级,,\n",
+        encoding="utf-8",
+    )
+    folder = tmp_path / "模板"
+    made = run_cli(
+        "templates", "--roster", str(roster), "--year", "2025", "-o", str(folder), "--mail",
+        "--deadline", "2026年1月15日", "--from", SENDER,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "已写出 2 封邮件" in made.stdout and "没有邮箱" in made.stderr
+    run = send(folder, starttls, "--yes")
+    assert run.returncode == 0, run.stderr
+    by_rcpt = {m.rcpt_tos[0]: parsed(m.data) for m in starttls.recorder.received}
+    assert sorted(by_rcpt) == sorted([address(1), address(2)])
+    message = by_rcpt[address(2)]
+    assert message["Subject"] == "请填报2025年度政府信息公开工作年度报告（某县交通运输局）"
+    assert "2026年1月15日" in message.get_body().get_content()
+    attached = next(message.iter_attachments())
+    assert attached.get_filename() == "某县交通运输局-2025.xlsx"
+    assert attached.get_content() == (folder / "某县交通运输局-2025.xlsx").read_bytes()
+    again = send(folder, starttls, "--yes")
+    assert again.returncode == 0 and len(starttls.recorder.received) == 2  # each goes once

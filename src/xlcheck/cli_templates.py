@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -27,9 +28,26 @@ from xlcheck.filenames import safe_name
     "-o", "--out-dir", type=click.Path(path_type=Path), required=True, help="模板输出文件夹"
 )
 @click.option("--force", is_flag=True, help="覆盖已存在的模板")
+@click.option(
+    "--mail",
+    is_flag=True,
+    help="同时为每个有邮箱的单位写出附带模板的邮件（用 xlcheck mail send 模板文件夹 发出）",
+)
+@click.option("--deadline", help="邮件中写明的报送截止时间，如 2026年1月15日")
+@click.option(
+    "--from", "from_addr", default="xlcheck@localhost", show_default=True, help="发件人地址"
+)
 @form_option
 def templates(
-    roster: Path, year: int, previous_dir: Path | None, out_dir: Path, force: bool, form_name: str
+    roster: Path,
+    year: int,
+    previous_dir: Path | None,
+    out_dir: Path,
+    force: bool,
+    mail: bool,
+    deadline: str | None,
+    from_addr: str,
+    form_name: str,
 ) -> None:
     """为名单中每个单位生成预填的锁定模板 / one prefilled, locked template per office."""
     from xlcheck.outputs import OutputError, write_bytes_atomic
@@ -39,6 +57,7 @@ def templates(
         prepare,
         read_roster_rows,
         template_bytes,
+        template_mail,
     )
 
     form = load_form_or_fail(form_name)
@@ -59,15 +78,32 @@ def templates(
     except OSError as exc:
         fail(f"无法创建输出文件夹 {out_dir}：{exc.strerror}")
     carried = 0
+    mailing: list[dict[str, object]] = []
     for row in rows:
         prepared = prepare(form, row, year, reports)
+        data = template_bytes(form, prepared)
+        message = (
+            template_mail(prepared, year, names[row.line], data, deadline, from_addr)
+            if mail
+            else None
+        )
         try:
-            write_bytes_atomic(out_dir / names[row.line], template_bytes(form, prepared))
+            write_bytes_atomic(out_dir / names[row.line], data)
+            if message is not None:
+                eml = names[row.line].removesuffix(".xlsx") + ".eml"
+                write_bytes_atomic(out_dir / eml, message)
+                mailing.append({"office": row.name, "outputs": {"template": eml}})
         except OutputError as exc:
             fail(str(exc))
+        if mail and message is None:
+            prepared.notes.append(f"第 {row.line} 行没有邮箱，未写邮件")
         carried += prepared.carried
         for note in prepared.notes:
             click.echo(f"{row.name}：{note}", err=True)
     click.echo(f"已为 {len(rows)} 个单位生成模板：{out_dir}")
+    if mail:
+        manifest = json.dumps({"rows": mailing}, ensure_ascii=False, indent=1).encode("utf-8")
+        write_bytes_atomic(out_dir / "mailing.json", manifest)
+        click.echo(f"已写出 {len(mailing)} 封邮件；发送：xlcheck mail send {out_dir} --smtp 服务器")
     if previous_dir is not None:
         click.echo(f"其中 {carried} 个单位的「上年结转」已按上年通过的报告预填并锁定。")

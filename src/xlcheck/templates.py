@@ -203,3 +203,46 @@ def template_bytes(form: Form, prepared: Prepared) -> bytes:
     buffer = io.BytesIO()
     write_template(form, buffer, values=prepared.values, locked=prepared.locked)
     return buffer.getvalue()
+
+
+def template_mail(
+    prepared: Prepared,
+    year: int,
+    attachment_name: str,
+    data: bytes,
+    deadline: str | None,
+    from_addr: str,
+) -> bytes | None:
+    """The message that takes an office its template (None without an address): who it is for,
+    the deadline, and how to send it back."""
+    from xlcheck.mailout import build_reply
+
+    row = prepared.row
+    if not row.mail:
+        return None
+    lines = [
+        f"{row.contact or row.name}：",
+        "",
+        f"现将《{row.name}{year}年度政府信息公开工作年度报告》填报模板发给贵单位（见附件）。",
+        *(
+            ["模板中的「上年结转」已按贵单位上年通过的报告填好并锁定，无需填写。"]
+            if prepared.carried
+            else []
+        ),
+        f"请于 {deadline} 前填好后，以附件形式回复本邮件。"
+        if deadline
+        else "请填好后，以附件形式回复本邮件。",
+        "请直接在模板中填写，不要改动表格结构、工作表名称或合并单元格；没有发生的项目请填 0。",
+        "",
+        "（本邮件由 xlcheck 生成。）",
+    ]
+    subject = f"请填报{year}年度政府信息公开工作年度报告（{row.name}）"
+    return build_reply(
+        row.mail,
+        row.contact or row.name,
+        subject,
+        "\r\n".join(lines) + "\r\n",
+        attachment_name,
+        data,
+        from_addr,
+    )

@@ -21,8 +21,11 @@ from xlcheck.batch.finish import PASSED
 from xlcheck.mail.acceptance import acceptance_id, build_acceptance
 
 SUMMARY = "summary.json"
+MAILING = "mailing.json"  # what `templates --mail` writes: one row per office, its message
 REPLY = "reply"
 ACCEPTANCE = "acceptance"
+TEMPLATE = "template"
+DRAFT_KINDS = (REPLY, TEMPLATE)
 
 
 class OutboxError(Exception):
@@ -47,9 +50,11 @@ class Outgoing:
 
 
 def read_rows(out_dir: Path) -> list[Mapping[str, Any]]:
-    """The rows of the batch's summary.json; anything else is not a batch output."""
+    """The rows of the batch's summary.json, or of the mailing.json `templates --mail` wrote;
+    anything else is not a folder to send from."""
+    manifest = out_dir / (MAILING if (out_dir / MAILING).is_file() else SUMMARY)
     try:
-        summary = json.loads((out_dir / SUMMARY).read_text("utf-8"))
+        summary = json.loads(manifest.read_text("utf-8"))
         rows = summary["rows"]
     except (OSError, ValueError, TypeError, KeyError):
         raise OutboxError("not_batch", str(out_dir)) from None
@@ -72,8 +77,9 @@ def _drafts(out_dir: Path, rows: list[Mapping[str, Any]]) -> Iterator[Outgoing]:
     root = out_dir.resolve()
     for row in rows:
         outputs = row.get("outputs")
-        rel = outputs.get(REPLY) if isinstance(outputs, dict) else None
-        if not isinstance(rel, str):
+        kind = next((k for k in DRAFT_KINDS if isinstance(outputs, dict) and k in outputs), None)
+        rel = outputs.get(kind) if kind is not None and isinstance(outputs, dict) else None
+        if kind is None or not isinstance(rel, str):
             continue
         path = (out_dir / rel).resolve()
         if root not in path.parents:  # summary.json is ours, but never leave the folder
@@ -82,7 +88,7 @@ def _drafts(out_dir: Path, rows: list[Mapping[str, Any]]) -> Iterator[Outgoing]:
             data = path.read_bytes()
         except OSError:
             raise OutboxError("draft_missing", rel) from None
-        yield outgoing(REPLY, str(row.get("office") or ""), _sha256(data), data, rel)
+        yield outgoing(kind, str(row.get("office") or ""), _sha256(data), data, rel)
 
 
 def acceptances(rows: list[Mapping[str, Any]], from_addr: str) -> Iterator[Outgoing]:

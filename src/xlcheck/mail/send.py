@@ -27,8 +27,10 @@ TIMEOUT = 60.0  # seconds for one SMTP exchange
 # Every text the command shows: key -> (zh, en); `{detail}` and others filled by the caller.
 TEXTS = {
     "not_batch": (
-        "{detail} 不是 xlcheck batch 的输出文件夹（没有可读的 summary.json）",
-        "{detail} is not an xlcheck batch output folder (no readable summary.json)",
+        "{detail} 不是 xlcheck batch 的输出文件夹，也不是 xlcheck templates --mail 的模板文件夹"
+        "（没有可读的 summary.json 或 mailing.json）",
+        "{detail} is not an xlcheck batch output folder nor a templates --mail folder"
+        " (no readable summary.json or mailing.json)",
     ),
     "no_drafts": (
         "{detail} 中没有回复草稿（由 xlcheck batch --drafts 生成；通过的报送可用 --acceptance 发回执）",
@@ -85,6 +87,7 @@ TEXTS = {
     ),
     "reply": ("回复", "reply"),
     "acceptance": ("回执", "receipt"),
+    "template": ("模板", "template"),
     "dry_run": ("预演：未发送任何邮件", "dry run: nothing sent"),
     "nothing": ("没有待发送的邮件", "nothing to send"),
     "confirm": ("发送以上 {n} 封邮件？", "Send these {n} messages?"),
