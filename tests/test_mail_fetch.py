@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -9,11 +10,17 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from email.header import Header
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import SMTP, compat32
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+
 from cli_run import HANG_GUARD
 from dovecot_server import DOVECOT, CuttingProxy, Dovecot, free_port, running_dovecot
 
@@ -89,7 +96,7 @@ def count(server: Dovecot, folder: str) -> int:
 
 
 def _quoted(folder: str) -> str:
-    from xlcheck.mail.fetch import encode_mailbox
+    from xlcheck.mail.imapconn import encode_mailbox
 
     return encode_mailbox(folder)
 
@@ -202,28 +209,33 @@ def test_a_20_mb_message_arrives_whole(dovecot: Dovecot, tmp_path: Path) -> None
     assert stored(out) == [big]
 
 
-def _gbk_submission() -> tuple[bytes, str]:
+def _gbk_submission(style: str) -> tuple[bytes, str]:
+    """A submission whose attachment's name is GBK-encoded, as Foxmail and older Outlook write
+    it: RFC 2231 (filename*=gbk''%C4%B3...) or RFC 2047 (filename="=?gbk?B?...?=")."""
     name = "某县市场监督管理局-2024.xlsx"
-    mail = EmailMessage()
+    raw = name.encode("gbk")
+    if style == "rfc2231":
+        disposition = f"attachment; filename*=gbk''{quote(raw)}"
+    else:
+        disposition = f'attachment; filename="=?gbk?B?{base64.b64encode(raw).decode()}?="'
+    mail = MIMEMultipart()
     mail["From"] = "office@town.example"
     mail["To"] = "clerk@county.example"
-    mail["Subject"] = "报送年报"
-    mail.set_content("附件为年报。")
-    mail.add_attachment(
-        (EXAMPLES / name).read_bytes(),
-        maintype="application",
-        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        filename=("gbk", "", name),  # RFC 2231 filename*=gbk''%C4%B3... as Foxmail writes
-    )
-    data = mail.as_bytes(policy=SMTP)
-    assert b"filename*=gbk''" in data
+    mail["Subject"] = Header("报送年报", "gbk").encode()
+    mail.attach(MIMEText("附件为年报。", "plain", "gbk"))
+    part = MIMEApplication((EXAMPLES / name).read_bytes(), "octet-stream")
+    part["Content-Disposition"] = disposition
+    mail.attach(part)
+    data = mail.as_bytes(policy=compat32.clone(max_line_length=0, linesep="\r\n"))
+    assert disposition.encode() in data
     return data, name
 
 
+@pytest.mark.parametrize("style", ["rfc2231", "rfc2047"])
 def test_a_gbk_named_attachment_arrives_intact_and_batch_reads_it(
-    dovecot: Dovecot, tmp_path: Path
+    dovecot: Dovecot, tmp_path: Path, style: str
 ) -> None:
-    data, name = _gbk_submission()
+    data, name = _gbk_submission(style)
     dovecot.append(data)
     out = tmp_path / "inbox"
     assert fetch(dovecot, out).returncode == 0
@@ -241,7 +253,7 @@ def test_a_gbk_named_attachment_arrives_intact_and_batch_reads_it(
     origins = [str(r.get("origin", "")) for r in rows]
     assert any(name in o for o in origins), origins
     assert not any(STATE in json.dumps(r, ensure_ascii=False) for r in rows)  # state ignored
-    assert len(rows) == 1
+    assert len(rows) == 1 and rows[0]["status"] == "通过"  # the workbook itself was read
 
 
 def test_move_to_moves_each_message_once_it_is_on_disk(dovecot: Dovecot, tmp_path: Path) -> None:
