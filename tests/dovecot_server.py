@@ -11,6 +11,7 @@ mail belongs to `nobody`; as any other user it runs rootless inside the given fo
 from __future__ import annotations
 
 import contextlib
+import grp
 import imaplib
 import os
 import pwd
@@ -58,7 +59,11 @@ class Dovecot:
         """A logged-in IMAP session, as a mail client would open it (the tests' own access)."""
         context = ssl.create_default_context(cafile=str(self.cafile))
         conn = imaplib.IMAP4_SSL(self.host, self.imaps_port, ssl_context=context, timeout=60)
-        conn.login(self.user, self.password)
+        if self.password.isascii():
+            conn.login(self.user, self.password)
+        else:
+            secret = f"\0{self.user}\0{self.password}".encode()
+            conn.authenticate("PLAIN", lambda _challenge: secret)
         return conn
 
     def append(self, data: bytes, folder: str = "INBOX") -> None:
@@ -82,7 +87,9 @@ class Dovecot:
 
 
 @contextlib.contextmanager
-def running_dovecot(folder: Path, capability: str | None = None) -> Iterator[Dovecot]:
+def running_dovecot(
+    folder: Path, capability: str | None = None, password: str = PASSWORD
+) -> Iterator[Dovecot]:
     """Start a Dovecot in (or, as root, beside) `folder`; `capability` overrides the list the
     server announces after login (to play a server without MOVE)."""
     root = os.geteuid() == 0
@@ -91,7 +98,7 @@ def running_dovecot(folder: Path, capability: str | None = None) -> Iterator[Dov
     try:
         if root:
             home.chmod(0o711)  # the login processes (dovenull) reach their sockets in here
-        server = _start(home, root, capability)
+        server = _start(home, root, capability, password)
         try:
             yield server
         finally:
@@ -100,7 +107,7 @@ def running_dovecot(folder: Path, capability: str | None = None) -> Iterator[Dov
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _start(home: Path, root: bool, capability: str | None) -> Dovecot:
+def _start(home: Path, root: bool, capability: str | None, password: str) -> Dovecot:
     cert, key = _make_certificate(home)
     mail = home / "mail"
     mail.mkdir()
@@ -109,7 +116,7 @@ def _start(home: Path, root: bool, capability: str | None) -> Dovecot:
         os.chown(mail, owner.pw_uid, owner.pw_gid)
     users = home / "users"
     users.write_text(
-        f"{USER}:{{PLAIN}}{PASSWORD}:{owner.pw_uid}:{owner.pw_gid}::{mail / 'clerk'}::\n",
+        f"{USER}:{{PLAIN}}{password}:{owner.pw_uid}:{owner.pw_gid}::{mail / 'clerk'}::\n",
         encoding="utf-8",
     )
     users.chmod(0o600)
@@ -120,7 +127,7 @@ def _start(home: Path, root: bool, capability: str | None) -> Dovecot:
     process = subprocess.Popen(
         [DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    server = Dovecot(home, imaps, imap, cert, log, process)
+    server = Dovecot(home, imaps, imap, cert, log, process, password=password)
     _wait_listening(server)
     return server
 
@@ -155,7 +162,9 @@ def _config(
         who += "service auth {\n  user = root\n}\nservice auth-worker {\n  user = root\n}\n"
     else:
         me = pwd.getpwuid(os.geteuid()).pw_name
+        group = grp.getgrgid(os.getegid()).gr_name
         who = f"default_internal_user = {me}\ndefault_login_user = {me}\n"
+        who += f"default_internal_group = {group}\n"
     extra = f"imap_capability = {capability}\n" if capability else ""
     return f"""\
 protocols = imap

@@ -343,6 +343,44 @@ def test_the_password_is_never_a_command_line_option(dovecot: Dovecot, tmp_path:
     assert "Traceback" not in run.stderr
 
 
+def test_the_password_can_be_typed_at_the_prompt_and_is_not_echoed(
+    dovecot: Dovecot, tmp_path: Path
+) -> None:
+    dovecot.append(message(1))
+    out = tmp_path / "inbox"
+    env = {k: v for k, v in os.environ.items() if k != "XLCHECK_IMAP_PASSWORD"}
+    args = ["--imap", dovecot.host, "--port", str(dovecot.imaps_port), "--user", dovecot.user]
+    run = subprocess.run(
+        [sys.executable, "-m", "xlcheck", "mail", "fetch", *args]
+        + ["--cafile", str(dovecot.cafile), "-o", str(out)],
+        input=dovecot.password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        env=env,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "密码" in run.stderr  # the prompt
+    assert dovecot.password not in run.stdout + run.stderr
+    assert stored(out) == [message(1)]
+
+
+def test_a_non_ascii_password_logs_in(tmp_path: Path) -> None:
+    # LOGIN is ASCII only: such a password goes by AUTHENTICATE PLAIN (UTF-8)
+    with running_dovecot(tmp_path, password="密码-Åbc-42") as server:
+        server.append(message(1))
+        out = tmp_path / "inbox"
+        run = fetch(server, out)
+        assert run.returncode == 0, run.stderr
+        assert stored(out) == [message(1)]
+
+
+def test_moving_into_the_folder_fetched_from_is_refused(dovecot: Dovecot, tmp_path: Path) -> None:
+    out = tmp_path / "inbox"
+    run = fetch(dovecot, out, "--move-to", "INBOX")
+    _one_clear_line(run, out, "--move-to")
+
+
 def test_a_missing_folder_is_one_line(dovecot: Dovecot, tmp_path: Path) -> None:
     out = tmp_path / "inbox"
     run = fetch(dovecot, out, "--folder", "没有这个")

@@ -72,6 +72,8 @@ def fetch(
     )
 
     en = lang == "en"
+    if move_to is not None and _same_folder(move_to, folder):
+        fail(_SAME_FOLDER[en].format(folder=folder))
     if user is None:
         user = click.prompt("用户名 / user", err=True)
     password = os.environ.get(PASSWORD_ENV) or click.prompt(
@@ -88,6 +90,17 @@ def fetch(
     except FetchError as exc:
         fail(message_text(exc, lang))
     click.echo(_summary(result, move_to, en))
+
+
+_SAME_FOLDER = (
+    "--move-to 不能是收取的文件夹「{folder}」本身：请另选一个文件夹（如 已处理）。",
+    "--move-to cannot be the folder fetched from ({folder}): name another (e.g. 已处理).",
+)
+
+
+def _same_folder(a: str, b: str) -> bool:
+    """INBOX is case-insensitive in IMAP; other names are compared as given."""
+    return a == b or a.upper() == b.upper() == "INBOX"
 
 
 _INSECURE = (
