@@ -118,24 +118,43 @@ class FetchResult:
     too_big: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Folder:
+    """The selected folder of one session: what every message's step needs to know."""
+
+    conn: imaplib.IMAP4
+    options: FetchOptions
+    capabilities: set[str]
+    source: Source
+    uidvalidity: int
+    listing: list[Listed]
+
+
 def fetch_mail(options: FetchOptions, password: str) -> FetchResult:
     """Fetch the folder's new mail into options.out_dir; FetchError when it cannot go on."""
     context = imapconn.tls_context(options.cafile, options.insecure)
     conn = imapconn.connect(options.host, options.port, options.starttls, context)
+    result = FetchResult(options.out_dir)
     try:
         capabilities = imapconn.login(conn, options.user, password)
-        uidvalidity, count = imapconn.select(conn, options.folder, bool(options.move_to))
-        if options.move_to:
-            imapconn.ensure_folder(conn, options.move_to)
-        listing = imapconn.list_messages(conn, count)
-        source = Source(f"{options.host.lower()}:{options.port}", options.user, options.folder)
-        result = FetchResult(options.out_dir)
+        with _dropped(result):
+            folder = _open_folder(conn, options, capabilities)
         with _state(options.out_dir) as state, _dropped(result):
-            for item in listing:
-                _take(conn, state, source, uidvalidity, item, result, options, capabilities)
+            known = state.known_uids(folder.source, folder.uidvalidity)
+            for item in folder.listing:
+                _take(folder, state, item, item.uid in known, result)
         return result
     finally:
         imapconn.close(conn)
+
+
+def _open_folder(conn: imaplib.IMAP4, options: FetchOptions, capabilities: set[str]) -> _Folder:
+    uidvalidity, count = imapconn.select(conn, options.folder, bool(options.move_to))
+    if options.move_to:
+        imapconn.ensure_folder(conn, options.move_to)
+    listing = imapconn.list_messages(conn, count)
+    source = Source(f"{options.host.lower()}:{options.port}", options.user, options.folder)
+    return _Folder(conn, options, capabilities, source, uidvalidity, listing)
 
 
 @contextlib.contextmanager
@@ -153,7 +172,7 @@ def _state(out_dir: Path) -> Iterator[FetchState]:
 @contextlib.contextmanager
 def _dropped(result: FetchResult) -> Iterator[None]:
     """A connection lost mid-fetch: one line, saying what is safe on disk. Socket errors are
-    the network's; any other OSError (a full disk) goes on to _state."""
+    the network's; any other OSError (a full disk) goes on to _state, so this one is inside."""
     try:
         yield
     except (imaplib.IMAP4.abort, ssl.SSLError, TimeoutError, ConnectionError, EOFError) as exc:
@@ -164,33 +183,26 @@ def _dropped(result: FetchResult) -> Iterator[None]:
 
 
 def _take(
-    conn: imaplib.IMAP4,
-    state: FetchState,
-    source: Source,
-    uidvalidity: int,
-    item: Listed,
-    result: FetchResult,
-    options: FetchOptions,
-    capabilities: set[str],
+    folder: _Folder, state: FetchState, item: Listed, known: bool, result: FetchResult
 ) -> None:
     """One message: fetched and stored unless known, then moved when asked (never before)."""
-    if item.uid not in state.known_uids(source, uidvalidity):
+    if not known:
         if item.size > MAX_MESSAGE_BYTES:
             result.too_big.append(item.uid)
             return
-        data = imapconn.fetch_message(conn, item.uid)
+        data = imapconn.fetch_message(folder.conn, item.uid)
         if data is None:
             return  # expunged by another client meanwhile
         sha = digest(data)
         name = state.stored_as(sha)
         if name is None:
-            name = _store(options.out_dir, data, item)
+            name = _store(folder.options.out_dir, data, item)
             result.new.append(name)
         else:
             result.same += 1
-        state.record(source, uidvalidity, item.uid, sha, name)
-    if options.move_to:
-        imapconn.move_message(conn, item.uid, options.move_to, capabilities)
+        state.record(folder.source, folder.uidvalidity, item.uid, sha, name)
+    if folder.options.move_to:
+        imapconn.move_message(folder.conn, item.uid, folder.options.move_to, folder.capabilities)
         result.moved += 1
 
 
