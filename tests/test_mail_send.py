@@ -363,8 +363,18 @@ def test_templates_go_out_by_mail_one_per_office_with_its_template(
     )
     folder = tmp_path / "模板"
     made = run_cli(
-        "templates", "--roster", str(roster), "--year", "2025", "-o", str(folder), "--mail",
-        "--deadline", "2026年1月15日", "--from", SENDER,
+        "templates",
+        "--roster",
+        str(roster),
+        "--year",
+        "2025",
+        "-o",
+        str(folder),
+        "--mail",
+        "--deadline",
+        "2026年1月15日",
+        "--from",
+        SENDER,
     )
     assert made.returncode == 0, made.stderr
     assert "已写出 2 封邮件" in made.stdout and "没有邮箱" in made.stderr

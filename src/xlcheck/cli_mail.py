@@ -15,14 +15,11 @@ def mail() -> None:
 
 def _register() -> None:
     """Each subcommand lives in its own module (mail/fetch_cli.py, mail/send_cli.py)."""
-    import importlib
+    from xlcheck.mail.fetch_cli import fetch
+    from xlcheck.mail.send_cli import send
 
-    for module, name in (("xlcheck.mail.fetch_cli", "fetch"), ("xlcheck.mail.send_cli", "send")):
-        try:
-            command = getattr(importlib.import_module(module), name)
-        except ModuleNotFoundError:  # not built yet
-            continue
-        mail.add_command(command, name)
+    mail.add_command(fetch, "fetch")
+    mail.add_command(send, "send")
 
 
 _register()
