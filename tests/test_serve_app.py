@@ -382,6 +382,16 @@ def zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
+def test_two_files_in_one_upload_are_refused_with_a_page(served: Served) -> None:
+    page = served.client.get("/").text
+    answer = served.client.post(
+        "/check",
+        data={"csrf": csrf_of(page)},
+        files=[("file", ("a.xlsx", b"PK1")), ("file", ("b.xlsx", b"PK2"))],
+    )
+    assert answer.status_code == 400 and "只选择一个文件" in text_of(answer.text)
+
+
 def test_a_zip_bomb_is_answered_and_the_server_stays_up(served: Served) -> None:
     page = served.client.get("/").text
     answer = served.client.post(

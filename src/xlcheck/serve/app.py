@@ -45,11 +45,10 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-async def _not_found(request: Request, exc: Exception) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no route, wrong method, a malformed or over-full form) as a page."""
     status = exc.status_code if isinstance(exc, HTTPException) else 404
-    if status == 405:
-        return message_page(request, "not_found", 405)
-    return message_page(request, "not_found", status)
+    return message_page(request, "not_found" if status in (404, 405) else "bad_request", status)
 
 
 async def _failed(request: Request, exc: Exception) -> Response:
@@ -110,7 +109,7 @@ def create_app(
                 same_site="strict",
             ),
         ],
-        exception_handlers={HTTPException: _not_found, Exception: _failed},
+        exception_handlers={HTTPException: _http_error, Exception: _failed},
         lifespan=lifespan,
     )
     app.state.root = Path(root)
