@@ -80,7 +80,7 @@ def pdf_table(grid: Grid, rng: random.Random, digits: bool) -> tuple[list[str], 
     for row in grid:
         texts = [text for text, _, _ in row if text]
         totalled = len([t for t in texts if is_number(t)]) == 7  # a row of table 三
-        wrap = digits and totalled and rng.random() < 0.3
+        wrap = digits and totalled and (not split or rng.random() < 0.3)  # at least one
         out, what = pdf_row(texts, rng, wrap)
         if what == "digits":
             split.append(out[0])
