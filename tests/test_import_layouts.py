@@ -3,10 +3,13 @@ silent wrong number: a row whose columns cannot be placed is not read and a find
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cli_run import xlcheck
 from import_fixtures import build_document, build_values, render_tab_text
 from layout_fixtures import render_blank_pipes, render_pdf_copy, render_pipes, render_spaced_cells
 from xlcheck.canonical import flatten
@@ -186,3 +189,26 @@ def test_a_pipe_row_that_lost_a_cell_is_not_shifted(form: Form) -> None:
     got = numbers(form, result)
     assert not [c for c in form.sets["all_columns"] if f"{T3_ROW}.{c.key}" in got]
     assert [f.values["place"] for f in result.findings if f.code == "A40"] == [f"line {at}"]
+
+
+# ---- where each value came from --------------------------------------------------------------
+
+
+@pytest.mark.form_2021
+def test_import_records_the_line_of_every_value(form: Form, tmp_path: Path) -> None:
+    """`xlcheck import` of a PDF copy: the readings file gives each table value its line."""
+    values = build_values(form, 9)
+    text, _ = render_pdf_copy(form, values, 9)
+    source = tmp_path / "报告.txt"
+    source.write_text(text, "utf-8")
+    run = xlcheck("import", str(source), "-o", str(tmp_path / "out"))
+    assert run.returncode in (0, 1), run.stderr
+    (written,) = (tmp_path / "out").glob("*.import.json")
+    readings = {r["key"]: r for r in json.loads(written.read_text("utf-8"))["readings"]}
+    lines = text.split("\n")
+    table_keys = [k for k in expected_numbers(form, 9) if k.startswith("applications.")]
+    assert table_keys and all(k in readings for k in table_keys)
+    for key in table_keys:
+        number = int(readings[key]["place"].removeprefix("line "))
+        shown = lines[number - 1].split()
+        assert readings[key]["raw"] in shown or "合并" in readings[key]["note"], key

@@ -119,7 +119,8 @@ def align(
         by_index = dict(slots)
         placed: list[Cell | None] = [by_index.get(i, Cell("")) for i in columns]
         return placed if holds is not None and holds(placed) else None
-    return None if filled else [None] * count
+    # Nothing printed in the row: every value blank, read as 0 only where the totals confirm it.
+    return None if filled else [Cell("")] * count
 
 
 def value_slots(row: Row) -> list[tuple[int, Cell]]:
