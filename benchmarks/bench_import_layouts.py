@@ -39,6 +39,13 @@ def blank_zero_pipes(form: Form, v: dict[str, Any], seed: int) -> str:
     return render_blank_pipes(form, v, keys)
 
 
+def blank_zero_pdf(form: Form, v: dict[str, Any], seed: int) -> str:
+    """A PDF copy of a table 三 whose zeros were left blank: the blanks vanish, so most rows cannot
+    be placed (the stress case for "never a silent wrong number"; unread cells are expected)."""
+    keys = [k for k in v if k.startswith("applications.") and v[k] == 0]
+    return render_pdf_copy(form, {**v, **dict.fromkeys(keys, "")}, seed)[0]
+
+
 LAYOUTS: dict[str, Render] = {
     "1 pipe rows": lambda f, v, s: render_pipes(f, v, edges=True),
     "1 pipes, no edges": lambda f, v, s: render_pipes(f, v, edges=False),
@@ -46,6 +53,7 @@ LAYOUTS: dict[str, Render] = {
     "2 cell per line, blank between": lambda f, v, s: render_spaced_cells(f, v),
     "5 pdf copy": lambda f, v, s: render_pdf_copy(f, v, s)[0],
     "6 blank cells": blank_zero_pipes,
+    "5+6 pdf copy, blanks lost (stress)": blank_zero_pdf,
 }
 
 
@@ -103,7 +111,9 @@ def main() -> None:
         form = load_form(name)
         import_report(render_pipes(form, build_values(form, 0), edges=True).encode(), "w.txt", form)
         print(f"{name}: {documents} documents per layout")
-        print(f"  {'layout':34} {'cells':>7} {'right %':>8} {'silent':>6} {'unread':>6} {'ms med':>7} {'ms max':>7}")
+        print(
+            f"  {'layout':34} {'cells':>7} {'right %':>8} {'silent':>6} {'unread':>6} {'ms med':>7} {'ms max':>7}"
+        )
         for layout, render in LAYOUTS.items():
             r = run_layout(form, render, documents)
             print(

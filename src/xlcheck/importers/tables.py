@@ -10,7 +10,7 @@ from typing import Any
 from xlcheck.codes import detail, make_finding, render
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Text
-from xlcheck.importers.audit import printed_total_rules
+from xlcheck.importers.audit import PrintedTotal, printed_total_rules
 from xlcheck.importers.labels import RowKey, names_row_normed, table_labels
 from xlcheck.importers.layouts import join_split_numbers
 from xlcheck.importers.model import MAX_SPAN, Cell, Reading, Row, unreadable, zh_place
@@ -182,10 +182,12 @@ def place_row(
     usual: Columns,
     units: dict[str, str | None] | None = None,
     note: str = "",
+    totals: list[PrintedTotal] | None = None,
 ) -> None:
     """Store a row whose columns are certain; a number split across lines only when the row's
-    totals confirm the one way of joining it (A41); otherwise nothing of the row and A40."""
-    holds = row_check(form, keys)
+    totals confirm the one way of joining it (A41); otherwise nothing of the row and A40.
+    `totals`: the form's printed totals, when the caller places many rows."""
+    holds = row_check(form, keys, totals)
     cells = align(row, len(keys), usual, holds)
     if cells is not None:
         store(form, sink, keys, cells, row.place, note, units)
@@ -201,10 +203,13 @@ def place_row(
         sink.findings.append(split_number(row.place, label, a, b))
 
 
-def row_check(form: Form, keys: tuple[str, ...]) -> Check | None:
+def row_check(
+    form: Form, keys: tuple[str, ...], printed: list[PrintedTotal] | None = None
+) -> Check | None:
     """Whether a row's cells (in `keys` order, blanks as 0) satisfy every printed total that lies
     within the row; None when no total does (nothing can confirm a placement)."""
-    totals = [t for t in printed_total_rules(form) if set(t.keys) <= set(keys)]
+    within = set(keys)
+    totals = [t for t in printed or printed_total_rules(form) if within.issuperset(t.keys)]
     if not totals:
         return None
 
@@ -287,9 +292,10 @@ def read_rows(
 ) -> dict[int, tuple[Row, RowKey]]:
     found = find_rows(rows, keys)
     usual = usual_columns([(row, len(key.keys)) for row, key in found.values()])
+    totals = list(printed_total_rules(form))
     for row, key in found.values():
         sink.see(key.label)
-        place_row(form, sink, row, key.keys, key.label, usual, units)
+        place_row(form, sink, row, key.keys, key.label, usual, units, totals=totals)
     missing = [k for k in keys if k.keys not in {key.keys for _, key in found.values()}]
     for key in missing:
         for field_key in key.keys:
