@@ -59,7 +59,7 @@ def spaced_cells(text: str) -> tuple[Cell, ...]:
             end -= 1
         else:
             break
-    # Words of the label are cells too: a header line (行政复议 行政诉讼) shows its labels.
+    # Words of the label are cells too: a header line of several labels shows each of them.
     labels = [Cell(word) for word in tokens[:end]]
     cells = [Cell(v, wrap=not labels and i == 0) for i, v in enumerate(values)]
     return tuple([*labels, *cells][:MAX_SPAN])
