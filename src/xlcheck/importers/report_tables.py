@@ -155,7 +155,7 @@ def read_one_row(form: Form, sink: Sink, table: PublishedTable, rows: list[Row])
     keys, note = one_row_order(form, table, header)
     row = rows[data]
     units = amount_units(form, table, rows)
-    name = form.sheet(table.sheet).short.zh
+    name = form.sheet(table.sheet).short
     place_row(form, sink, row, tuple(keys), name, {}, units, note)
 
 

@@ -178,7 +178,7 @@ def place_row(
     sink: Sink,
     row: Row,
     keys: tuple[str, ...],
-    label: str,
+    label: str | Text,
     usual: Columns,
     units: dict[str, str | None] | None = None,
     note: str = "",
@@ -225,16 +225,18 @@ def row_check(
     return holds
 
 
-def unplaced(place: str, row: str, found: int, expected: int) -> Finding:
+def unplaced(place: str, row: str | Text, found: int, expected: int) -> Finding:
     """A40: a row whose values cannot be placed in their columns with certainty; none is read."""
-    values = {"place": place, "row": row, "found": found, "expected": expected}
+    label = row.zh if isinstance(row, Text) else row
+    values = {"place": place, "row": label, "found": found, "expected": expected}
     shown = Text(zh_place(place), place)
     return make_finding("A40", values=values, place=shown, row=row, found=found, expected=expected)
 
 
-def split_number(place: str, row: str, head: str, tail: str) -> Finding:
+def split_number(place: str, row: str | Text, head: str, tail: str) -> Finding:
     """A41: a number split across two lines, joined because the row's totals confirm it."""
-    values = {"place": place, "row": row, "head": head, "tail": tail, "joined": head + tail}
+    label = row.zh if isinstance(row, Text) else row
+    values = {"place": place, "row": label, "head": head, "tail": tail, "joined": head + tail}
     shown = Text(zh_place(place), place)
     return make_finding(
         "A41", values=values, place=shown, row=row, head=head, tail=tail, joined=head + tail
