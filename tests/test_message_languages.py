@@ -185,6 +185,16 @@ PARAMS: dict[str, list[dict[str, Any]]] = {
     "A10": [
         {"key": "proactive.fees_wan_yuan", "raw": "25.1", "place": Text("第 42 行", "line 42")}
     ],
+    "A40": [{"place": Text("第 42 行", "line 42"), "row": "规章", "found": 4, "expected": 3}],
+    "A41": [
+        {
+            "place": Text("第 42 行", "line 42"),
+            "row": "规章",
+            "head": "1",
+            "tail": "5",
+            "joined": "15",
+        }
+    ],
 }
 RULE_CODES = {code for code, entry in CATALOGUE.items() if not entry.message.zh}
 

@@ -460,6 +460,24 @@ _ENTRIES = [
         "a unit (yuan or 10,000 yuan), so the amount is unknown and was not read; write the unit "
         "(at {place}).",
     ),
+    _c(
+        "A40",
+        "row_unplaced",
+        "error",
+        "{place}「{row}」一行有 {found} 个数字，表格有 {expected} 列，无法确定每个数字属于哪一列，"
+        "整行未读取；请核对原文并按列填写。",
+        "{place}: the row “{row}” shows {found} number(s) for {expected} column(s); which column "
+        "each belongs to is not certain, so nothing of the row was read. Check the source.",
+    ),
+    _c(
+        "A41",
+        "split_number_joined",
+        "warning",
+        "{place}「{row}」一行的数字被拆在两行（「{head}」和「{tail}」），合并为 {joined} 后该行合计相符，"
+        "已按 {joined} 读取；请核对原文。",
+        "{place}: a number of the row “{row}” is split across two lines (“{head}” and “{tail}”); "
+        "joined as {joined} the row's total holds, so it was read as {joined}. Check the source.",
+    ),
 ]
 
 CATALOGUE: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}

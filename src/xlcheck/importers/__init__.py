@@ -12,7 +12,8 @@ from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Text
 from xlcheck.importers.audit import infer_from_name, printed_totals, says_nothing
 from xlcheck.importers.blanks import settle_blanks
-from xlcheck.importers.model import Cell, ImportResult, Item, Page, Para, Reading, Row, Unreadable
+from xlcheck.importers.layouts import spaced_cells
+from xlcheck.importers.model import ImportResult, Item, Page, Para, Reading, Row, Unreadable
 from xlcheck.importers.prose import (
     Layout,
     audit_headings,
@@ -146,7 +147,8 @@ def heading_place(layout: Layout, index: int) -> str:
 
 
 def table_rows(form: Form, layout: Layout) -> list[Row]:
-    """Every table row, plus the lines of the table sections (one cell per line), with block ids."""
+    """Every table row, plus the lines of the table sections (one cell per line, or a label and
+    the values its spaces separate, as a PDF copies them), with block ids."""
     rows: list[Row] = []
     blocks: dict[tuple[int, int], int] = {}
     parts: list[tuple[int, list[Item]]] = [(-1, layout.front), *sorted(layout.sections.items())]
@@ -157,5 +159,5 @@ def table_rows(form: Form, layout: Layout) -> list[Row]:
             if isinstance(item, Row):
                 rows.append(Row(item.cells, item.place, block))
             elif in_table and isinstance(item, Para):
-                rows.append(Row((Cell(item.text),), item.place, block))
+                rows.append(Row(spaced_cells(item.text), item.place, block))
     return rows

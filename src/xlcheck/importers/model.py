@@ -19,10 +19,12 @@ MAX_ITEMS = 10_000
 
 @dataclass(frozen=True)
 class Cell:
-    """One grid cell; `origin` is False for the copies that rowspan/colspan expansion adds."""
+    """One grid cell; `origin` is False for the copies that rowspan/colspan expansion adds;
+    `wrap` marks a value that begins a line of text, which may end a number the line before began."""
 
     text: str
     origin: bool = True
+    wrap: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,20 @@ from xlcheck.cells import parse_cell, parse_range
 from xlcheck.codes import make_finding
 from xlcheck.form.model import Form, PublishedTable
 from xlcheck.form.published import one_row_keys
-from xlcheck.importers.labels import RowKey, header_position, row_keys
+from xlcheck.importers.labels import RowKey, header_position, names_row_normed, row_keys
+from xlcheck.importers.layouts import join_wrapped_labels
 from xlcheck.importers.model import Row, unreadable
 from xlcheck.importers.norm import norm, unit_named
 from xlcheck.importers.tables import (
     Sink,
-    align,
     classify_blocks,
     label_index,
     layout_finding,
     merge_value_rows,
+    place_row,
     read_rows,
     see_legacy,
     shifted_rows,
-    store,
     table_name,
     value_cells,
 )
@@ -64,6 +64,7 @@ def read_table(form: Form, sink: Sink, table: PublishedTable, blocks: list[list[
         read_one_row(form, sink, table, rows)
     else:
         keys = readable_keys(form, sink, table, rows)
+        rows = join_wrapped_labels(rows, lambda text: any(names_row_normed(text, k) for k in keys))
         found = read_rows(form, sink, rows, keys, amount_units(form, table, rows))
     check_layout(form, sink, table, blocks, rows, found)
 
@@ -153,8 +154,9 @@ def read_one_row(form: Form, sink: Sink, table: PublishedTable, rows: list[Row])
     header = "".join(norm(c.text) for c in header_cells if c.origin)
     keys, note = one_row_order(form, table, header)
     row = rows[data]
-    cells = align(row, len(keys), {})
-    store(form, sink, tuple(keys), cells, row.place, note, amount_units(form, table, rows))
+    units = amount_units(form, table, rows)
+    name = form.sheet(table.sheet).short
+    place_row(form, sink, row, tuple(keys), name, {}, units, note)
 
 
 def amount_units(form: Form, table: PublishedTable, rows: list[Row]) -> dict[str, str | None]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from xlcheck.codes import detail, make_finding, render
 from xlcheck.findings import Finding
 from xlcheck.form.model import Form, Text
+from xlcheck.importers.audit import PrintedTotal, printed_total_rules
 from xlcheck.importers.labels import RowKey, names_row_normed, table_labels
+from xlcheck.importers.layouts import join_split_numbers
 from xlcheck.importers.model import MAX_SPAN, Cell, Reading, Row, unreadable, zh_place
 from xlcheck.importers.norm import norm, read_field_value, read_value
 
@@ -86,36 +89,38 @@ def value_cells(row: Row) -> list[tuple[int, Cell]]:
     return cells
 
 
-def pick(row: Row, count: int) -> list[Cell | None]:
-    """`count` value cells taken from the right end; missing ones on the left are None."""
-    cells = [c for _, c in value_cells(row)][-count:]
-    return [None] * (count - len(cells)) + list(cells)
-
-
 Columns = dict[tuple[int, int], tuple[int, ...]]
+Check = Callable[[list[Cell | None]], bool]
 
 
-def align(row: Row, count: int, usual: Columns) -> list[Cell | None]:
-    """The row's `count` value cells in column order, blank cells included. Blanks at a row's ends
-    may be values left blank or padding: when some values are blank, cells are placed by the
-    columns complete rows of the table use, else by position when exactly `count` cells follow
-    the label; otherwise none is placed (None), never a number in the wrong column."""
+def align(
+    row: Row, count: int, usual: Columns, holds: Check | None = None
+) -> list[Cell | None] | None:
+    """The row's `count` value cells in column order, blank cells included; None when which column
+    each value belongs to is not certain (never a number in the wrong column). Blanks at a row's
+    ends may be values left blank or padding: a row with a cell for every column is placed by
+    position; one with fewer by the columns complete rows of the table use, when its totals
+    (`holds`, blanks as 0) confirm it."""
     trimmed = [c for _, c in value_cells(row)]
     filled = [c for c in trimmed if c.text.strip()]
     if len(filled) == count:
         return list(filled)  # blanks between them were spans or padding
     if len(filled) > count:
-        return pick(row, count)
+        return None  # more values than columns: a split number is joined only by its totals
     slots = value_slots(row)
-    columns = usual.get((count, label_index(row)))
-    if columns is not None and {i for i, c in slots if c.text.strip()} <= set(columns):
-        by_index = dict(slots)
-        return [by_index.get(i, Cell("")) for i in columns]
+    if not slots:
+        return [None] * count  # a label with nothing after it: each value unreadable (A06)
     if len(slots) == count:
         return [c for _, c in slots]
     if len(trimmed) == count:
         return list(trimmed)
-    return [None] * count
+    columns = usual.get((count, label_index(row)))
+    if columns is not None and {i for i, c in slots if c.text.strip()} <= set(columns):
+        by_index = dict(slots)
+        placed: list[Cell | None] = [by_index.get(i, Cell("")) for i in columns]
+        return placed if holds is not None and holds(placed) else None
+    # Nothing printed in the row: every value blank, read as 0 only where the totals confirm it.
+    return None if filled else [Cell("")] * count
 
 
 def value_slots(row: Row) -> list[tuple[int, Cell]]:
@@ -166,6 +171,76 @@ def store(
             sink.findings.append(unreadable(form, key, raw, place))
     if marks:
         sink.findings.append(zero_mark_finding(marks, place))
+
+
+def place_row(
+    form: Form,
+    sink: Sink,
+    row: Row,
+    keys: tuple[str, ...],
+    label: str | Text,
+    usual: Columns,
+    units: dict[str, str | None] | None = None,
+    note: str = "",
+    totals: list[PrintedTotal] | None = None,
+) -> None:
+    """Store a row whose columns are certain; a number split across lines only when the row's
+    totals confirm the one way of joining it (A41); otherwise nothing of the row and A40.
+    `totals`: the form's printed totals, when the caller places many rows."""
+    holds = row_check(form, keys, totals)
+    cells = align(row, len(keys), usual, holds)
+    if cells is not None:
+        store(form, sink, keys, cells, row.place, note, units)
+        return
+    filled = [c for _, c in value_cells(row) if c.text.strip()]
+    joined = join_split_numbers(filled, len(keys), holds)
+    if joined is None:
+        sink.findings.append(unplaced(row.place, label, len(filled), len(keys)))
+        return
+    shown = "、".join(f"「{a}」「{b}」" for a, b in joined[1])
+    store(form, sink, keys, list(joined[0]), row.place, f"{shown}跨行断开，合计相符，已合并", units)
+    for a, b in joined[1]:
+        sink.findings.append(split_number(row.place, label, a, b))
+
+
+def row_check(
+    form: Form, keys: tuple[str, ...], printed: list[PrintedTotal] | None = None
+) -> Check | None:
+    """Whether a row's cells (in `keys` order, blanks as 0) satisfy every printed total that lies
+    within the row; None when no total does (nothing can confirm a placement)."""
+    within = set(keys)
+    totals = [t for t in printed or printed_total_rules(form) if within.issuperset(t.keys)]
+    if not totals:
+        return None
+
+    def holds(cells: list[Cell | None]) -> bool:
+        values: dict[str, int | float] = {}
+        for key, cell in zip(keys, cells, strict=True):
+            value = read_field_value(form.fields[key], cell.text if cell else "")
+            if value.kind not in ("number", "zero_mark", "blank"):
+                return False
+            values[key] = value.number or 0
+        return all(values[t.target] == t.computed(values) for t in totals)
+
+    return holds
+
+
+def unplaced(place: str, row: str | Text, found: int, expected: int) -> Finding:
+    """A40: a row whose values cannot be placed in their columns with certainty; none is read."""
+    label = row.zh if isinstance(row, Text) else row
+    values = {"place": place, "row": label, "found": found, "expected": expected}
+    shown = Text(zh_place(place), place)
+    return make_finding("A40", values=values, place=shown, row=row, found=found, expected=expected)
+
+
+def split_number(place: str, row: str | Text, head: str, tail: str) -> Finding:
+    """A41: a number split across two lines, joined because the row's totals confirm it."""
+    label = row.zh if isinstance(row, Text) else row
+    values = {"place": place, "row": label, "head": head, "tail": tail, "joined": head + tail}
+    shown = Text(zh_place(place), place)
+    return make_finding(
+        "A41", values=values, place=shown, row=row, head=head, tail=tail, joined=head + tail
+    )
 
 
 def unit_missing(form: Form, key: str, raw: str, place: str) -> Finding:
@@ -219,9 +294,10 @@ def read_rows(
 ) -> dict[int, tuple[Row, RowKey]]:
     found = find_rows(rows, keys)
     usual = usual_columns([(row, len(key.keys)) for row, key in found.values()])
+    totals = list(printed_total_rules(form))
     for row, key in found.values():
         sink.see(key.label)
-        store(form, sink, key.keys, align(row, len(key.keys), usual), row.place, units=units)
+        place_row(form, sink, row, key.keys, key.label, usual, units, totals=totals)
     missing = [k for k in keys if k.keys not in {key.keys for _, key in found.values()}]
     for key in missing:
         for field_key in key.keys:

@@ -1,10 +1,12 @@
-"""Plain-text reports: decode (UTF-8, UTF-8 BOM, GB18030) and turn lines into paragraphs and tab rows."""
+"""Plain-text reports: decode (UTF-8, UTF-8 BOM, GB18030) and turn lines into paragraphs and rows
+(tab rows, pipe rows and Markdown tables)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
+from xlcheck.importers.layouts import double_spaced, is_rule, pipe_cells
 from xlcheck.importers.model import MAX_SPAN, Cell, Item, Page, Para, Row, add_item
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # below 32, except tab, LF, CR, FF
@@ -42,17 +44,28 @@ def iter_lines(text: str) -> Iterator[str]:
 
 
 def read_text(text: str) -> Page:
-    """Lines with a tab are table rows; other lines paragraphs; a blank line ends a block."""
+    """Lines with a tab or a pipe are table rows (a Markdown rule is skipped); other lines
+    paragraphs. A blank line ends a block, unless every line is followed by one (then two do)."""
     items: list[Item] = []
     block = 0
+    breaks = 2 if double_spaced(iter_lines(text)) else 1
+    blanks = 0
     for number, line in enumerate(iter_lines(text), start=1):
         if not line.strip():
-            block += 1
+            blanks += 1
+            block += blanks == breaks
             continue
-        place = f"line {number}"
-        if "\t" in line:
-            cells = tuple(Cell(part.strip()) for part in line.split("\t", MAX_SPAN)[:MAX_SPAN])
-            add_item(items, Row(cells, place, block))
-        else:
-            add_item(items, Para(line.strip(), place, block))
+        blanks = 0
+        if not is_rule(line):
+            add_item(items, line_item(line, f"line {number}", block))
     return Page(tuple(items), "text")
+
+
+def line_item(line: str, place: str, block: int) -> Item:
+    if "\t" in line:
+        cells = tuple(Cell(part.strip()) for part in line.split("\t", MAX_SPAN)[:MAX_SPAN])
+        return Row(cells, place, block)
+    piped = pipe_cells(line)
+    if piped is not None and len(piped) > 1:
+        return Row(piped, place, block)
+    return Para(line.strip(), place, block)
