@@ -1,0 +1,387 @@
+"""PDF reports: the text layer with positions (PDFium through pypdfium2), table cells from the
+drawn ruling lines, lines re-joined into the paragraphs they were wrapped from. No OCR: a file
+whose pages carry no text is said to be a scan.
+
+Places are "page 2 line 14" for text and "page 2 table 1 row 5" for table rows; a table that runs
+on over a page break stays one table (one block), its repeated header rows dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlcheck.codes import make_finding
+from xlcheck.importers.model import MAX_SPAN, Cell, Item, Page, Para, Row, Unreadable, add_item
+from xlcheck.importers.pdfgrid import MIN_LEN, Grid, Segment, find_grids
+
+# A published report has 3-20 pages; a file of more is no report, and reading stays bounded.
+MAX_PAGES = 50
+MAX_CHARS = 200_000  # per page: a page of a report holds about 1,500 characters
+MAX_PATHS = 20_000  # per page: a table page draws about 100 rulings
+THIN = 3.0  # points: a path this thin in one direction is a ruling line
+_PAGE_NUMBER = re.compile(r"^[\s\-—–－·]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／共]\s*\d{1,4}\s*页?)?[\s\-—–－·]*$")
+_WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]")
+
+
+@dataclass(frozen=True)
+class Glyph:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass
+class Line:
+    glyphs: list[Glyph]
+    top: float
+    bottom: float
+
+    @property
+    def x0(self) -> float:
+        return self.glyphs[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.glyphs[-1].x1
+
+    @property
+    def size(self) -> float:
+        return max(g.size for g in self.glyphs)
+
+    def text(self) -> str:
+        return "".join(g.text for g in self.glyphs).strip()
+
+
+@dataclass
+class Table:
+    grid: Grid
+    rows: list[list[Cell]]
+
+
+@dataclass
+class Layout:
+    """One page: its free text lines and its tables, each with its top for document order."""
+
+    number: int
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    glyphs: int = 0
+
+
+def read_pdf(data: bytes, filename: str) -> Page:
+    document = open_pdf(data, filename)
+    try:
+        count = len(document)
+        if count > MAX_PAGES:
+            raise Unreadable(make_finding("A51", file=filename, pages=count, limit=MAX_PAGES))
+        layouts = [read_layout(document, n) for n in range(count)]
+    finally:
+        document.close()
+    if not any(layout.glyphs for layout in layouts):
+        raise Unreadable(make_finding("A50", file=filename, pages=count))
+    return Page(tuple(assemble(layouts)), "pdf")
+
+
+def open_pdf(data: bytes, filename: str) -> Any:
+    """A pypdfium2 document, or Unreadable: A52 for a password, F06 for anything damaged."""
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        return pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+            raise Unreadable(make_finding("A52", file=filename)) from None
+        technical = f"PdfiumError: {exc}"[:200]
+        raise Unreadable(make_finding("F06", file=filename, values={"detail": technical})) from None
+
+
+def read_layout(document: Any, index: int) -> Layout:
+    page = document[index]
+    try:
+        height = page.get_height()
+        glyphs = read_glyphs(page, height)
+        grids = find_grids(list(read_rulings(page, height)))
+        layout = Layout(index + 1, height, glyphs=len(glyphs))
+        free = place_glyphs(glyphs, grids, layout)
+        layout.lines = [ln for ln in group_lines(free) if not is_page_number(ln, height)]
+    finally:
+        page.close()
+    return layout
+
+
+def read_glyphs(page: Any, height: float) -> list[Glyph]:
+    """Characters drawn on the page, in top-down points; PDFium's own guessed spaces and line
+    breaks are dropped (a gap between cells is not a space), real space glyphs kept."""
+    import pypdfium2.raw as pdfium_c
+
+    text_page = page.get_textpage()
+    try:
+        handle = text_page.raw
+        glyphs = []
+        for i in range(min(text_page.count_chars(), MAX_CHARS)):
+            code = pdfium_c.FPDFText_GetUnicode(handle, i)
+            if pdfium_c.FPDFText_IsGenerated(handle, i) == 1 or code in (0, 10, 13, 0xFFFE):
+                continue
+            left, bottom, right, top = text_page.get_charbox(i, loose=True)
+            size = pdfium_c.FPDFText_GetFontSize(handle, i) or (top - bottom)
+            text = unicodedata.normalize("NFC", chr(code)) if code < 0x110000 else ""
+            glyphs.append(Glyph(text, left, right, height - top, height - bottom, size))
+        return glyphs
+    finally:
+        text_page.close()
+
+
+def read_rulings(page: Any, height: float) -> Iterator[Segment]:
+    """Stroked lines, thin filled bars and the edges of stroked boxes, as axis-aligned segments."""
+    import pypdfium2.raw as pdfium_c
+
+    for count, obj in enumerate(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2)):
+        if count >= MAX_PATHS:
+            return
+        left, bottom, right, top = obj.get_bounds()
+        box = (left, height - top, right, height - bottom)
+        yield from edges_of(box, stroked(obj))
+
+
+def stroked(obj: Any) -> bool:
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    pdfium_c.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fill), ctypes.byref(stroke))
+    return bool(stroke.value)
+
+
+def edges_of(box: tuple[float, float, float, float], is_stroked: bool) -> Iterator[Segment]:
+    """A thin path is one ruling; a stroked box gives its four edges; a filled area (shading) none."""
+    x0, top, x1, bottom = box
+    width, tall = x1 - x0, bottom - top
+    if tall <= THIN and width >= MIN_LEN:
+        yield Segment(False, (top + bottom) / 2, x0, x1)
+    elif width <= THIN and tall >= MIN_LEN:
+        yield Segment(True, (x0 + x1) / 2, top, bottom)
+    elif is_stroked and width >= MIN_LEN and tall >= MIN_LEN:
+        yield Segment(False, top, x0, x1)
+        yield Segment(False, bottom, x0, x1)
+        yield Segment(True, x0, top, bottom)
+        yield Segment(True, x1, top, bottom)
+
+
+def place_glyphs(glyphs: list[Glyph], grids: list[Grid], layout: Layout) -> list[Glyph]:
+    """Glyphs inside a table go to their cell (by the glyph's centre); the rest are free text."""
+    inside: list[dict[tuple[int, int], list[Glyph]]] = [{} for _ in grids]
+    free = []
+    for glyph in glyphs:
+        for grid, cells in zip(grids, inside, strict=True):
+            box = grid.locate(glyph.cx, glyph.cy)
+            if box is not None:
+                cells.setdefault(grid.owner[box], []).append(glyph)
+                break
+        else:
+            free.append(glyph)
+    layout.tables = [table_of(grid, cells) for grid, cells in zip(grids, inside, strict=True)]
+    return free
+
+
+def table_of(grid: Grid, cells: dict[tuple[int, int], list[Glyph]]) -> Table:
+    """Rows of the grid, each box holding its cell's text; spanned boxes carry copies."""
+    texts = {owner: cell_text(glyphs) for owner, glyphs in cells.items()}
+    rows = []
+    for r in range(len(grid.ys) - 1):
+        row = []
+        for c in range(min(len(grid.xs) - 1, MAX_SPAN)):
+            owner = grid.owner[(r, c)]
+            row.append(Cell(texts.get(owner, ""), origin=owner == (r, c)))
+        rows.append(row)
+    return Table(grid, rows)
+
+
+def cell_text(glyphs: list[Glyph]) -> str:
+    return "\n".join(filter(None, (line.text() for line in group_lines(glyphs))))
+
+
+def group_lines(glyphs: list[Glyph]) -> list[Line]:
+    """Glyphs whose vertical centres fall within one band are a line, read left to right."""
+    lines: list[Line] = []
+    for glyph in sorted(glyphs, key=lambda g: g.cy):
+        if lines and glyph.cy <= lines[-1].bottom and glyph.text.strip():
+            line = lines[-1]
+            line.glyphs.append(glyph)
+            line.top, line.bottom = min(line.top, glyph.top), max(line.bottom, glyph.bottom)
+        elif lines and not glyph.text.strip() and glyph.cy <= lines[-1].bottom:
+            lines[-1].glyphs.append(glyph)
+        else:
+            lines.append(Line([glyph], glyph.top, glyph.bottom))
+    for line in lines:
+        line.glyphs.sort(key=lambda g: g.x0)
+        while line.glyphs and not line.glyphs[-1].text.strip():
+            line.glyphs.pop()
+        while line.glyphs and not line.glyphs[0].text.strip():
+            line.glyphs.pop(0)
+    return [line for line in lines if line.glyphs]
+
+
+def is_page_number(line: Line, height: float) -> bool:
+    """A folio in the top or bottom eighth of the page (— 3 —, 第 3 页, 3/12) is no content."""
+    edge = line.bottom < height / 8 or line.top > height * 7 / 8
+    return edge and bool(_PAGE_NUMBER.match(line.text()))
+
+
+def split_gaps(line: Line) -> list[str]:
+    """A free line cut where text stands apart by more than two characters (a borderless row)."""
+    parts: list[list[Glyph]] = [[line.glyphs[0]]]
+    for glyph in line.glyphs[1:]:
+        if glyph.x0 - parts[-1][-1].x1 > 2 * max(glyph.size, 1.0):
+            parts.append([])
+        parts[-1].append(glyph)
+    return ["".join(g.text for g in part).strip() for part in parts]
+
+
+# ---- the document: pages in order, paragraphs re-joined, tables continued ----------------------
+
+
+@dataclass
+class Assembly:
+    items: list[Item] = field(default_factory=list)
+    left: float = 0.0
+    right: float = 0.0  # where justified lines end (a hanging comma may end past it)
+    size: float = 0.0  # the body text's type size
+    para: tuple[Line, Para] | None = None  # the paragraph still open and its last line
+    tables: int = 0
+    last_table: tuple[Table, int, int] | None = None  # its block, rows written
+
+
+def assemble(layouts: list[Layout]) -> list[Item]:
+    everything = [line for layout in layouts for line in layout.lines]
+    margins = Assembly(
+        left=min((ln.x0 for ln in everything), default=0.0),
+        right=usual([ln.x1 for ln in everything]),
+        size=usual([ln.size for ln in everything]),
+    )
+    for layout in layouts:
+        add_page(margins, layout)
+    return margins.items
+
+
+def usual(values: list[float]) -> float:
+    """The most common value (in 2-point bins; the largest of equals): the body's margin or size."""
+    bins: dict[int, list[float]] = {}
+    for value in values:
+        bins.setdefault(round(value / 2), []).append(value)
+    if not bins:
+        return 0.0
+    best = max(bins.values(), key=lambda run: (len(run), max(run)))
+    return sum(best) / len(best)
+
+
+def add_page(state: Assembly, layout: Layout) -> None:
+    blocks: list[tuple[float, Line | Table]] = [(ln.top, ln) for ln in layout.lines]
+    blocks += [(t.grid.ys[0], t) for t in layout.tables]
+    blocks.sort(key=lambda b: b[0])
+    number = 0
+    for position, (_, block) in enumerate(blocks):
+        if isinstance(block, Table):
+            add_table(state, layout, block, first=position == 0)
+            state.para = None
+            continue
+        number += 1
+        add_line(state, block, f"page {layout.number} line {number}")
+    if blocks and isinstance(blocks[-1][1], Line):
+        state.last_table = None
+
+
+def add_line(state: Assembly, line: Line, place: str) -> None:
+    parts = split_gaps(line)
+    if len(parts) > 1:
+        add_item(state.items, Row(tuple(Cell(p) for p in parts[:MAX_SPAN]), place, -len(state.items) - 1))
+        state.para = None
+        return
+    state.last_table = None
+    text = parts[0]
+    if state.para is not None and continues(state, state.para[0], line):
+        previous = state.para[1]
+        joined = Para(join_wrapped(previous.text, text), previous.place, previous.block)
+        state.items[-1] = joined
+        state.para = (line, joined)
+        return
+    para = Para(text, place, -len(state.items) - 1)
+    add_item(state.items, para)
+    state.para = (line, para)
+
+
+def continues(state: Assembly, above: Line, line: Line) -> bool:
+    """A line wrapped from the one above: that one runs to the right margin, this one starts at
+    the left margin (a paragraph's first line is indented), in the same type size."""
+    em = max(line.size, 1.0)
+    if abs(above.size - line.size) > 0.5:
+        return False
+    if line.size > state.size * 1.2 and centred(state, above, em) and centred(state, line, em):
+        return above.x1 - above.x0 >= 0.7 * (state.right - state.left)  # a title on two lines
+    full = above.x1 >= state.right - 1.5 * em
+    flush = line.x0 <= state.left + 0.5 * em
+    return full and flush
+
+
+def centred(state: Assembly, line: Line, em: float) -> bool:
+    middle = (state.left + state.right) / 2
+    return abs((line.x0 + line.x1) / 2 - middle) <= em / 4
+
+
+def join_wrapped(text: str, more: str) -> str:
+    """Wide (CJK) text wraps anywhere; Latin text wraps at a space."""
+    if _WIDE.match(text[-1:]) or _WIDE.match(more[:1]):
+        return text + more
+    return f"{text} {more}"
+
+
+def add_table(state: Assembly, layout: Layout, table: Table, *, first: bool) -> None:
+    rows = table.rows
+    block, start = None, 0
+    if first and state.last_table is not None and same_columns(state.last_table[0], table):
+        head = state.last_table[0].rows
+        block, start = state.last_table[1], state.last_table[2]
+        rows = drop_repeated_header(head, rows)
+    if block is None:
+        state.tables += 1
+        block = state.tables
+    number = state.tables if block == state.tables else block
+    for offset, row in enumerate(rows, start=1):
+        place = f"page {layout.number} table {number} row {offset}"
+        add_item(state.items, Row(tuple(row), place, block))
+    state.last_table = (table, block, start + len(rows))
+
+
+def same_columns(a: Table, b: Table) -> bool:
+    return len(a.grid.xs) == len(b.grid.xs) and all(
+        abs(x - y) <= 3.0 for x, y in zip(a.grid.xs, b.grid.xs, strict=True)
+    )
+
+
+def drop_repeated_header(head: list[list[Cell]], rows: list[list[Cell]]) -> list[list[Cell]]:
+    """LibreOffice and browsers repeat a table's heading rows on each page; they are read once."""
+    skip = 0
+    while skip < len(rows) and skip < len(head) and texts(rows[skip]) == texts(head[skip]):
+        skip += 1
+    return rows[skip:] if skip < len(rows) else rows
+
+
+def texts(row: list[Cell]) -> list[str]:
+    return [c.text for c in row]
