@@ -23,7 +23,9 @@ MAX_PAGES = 50
 MAX_CHARS = 200_000  # per page: a page of a report holds about 1,500 characters
 MAX_PATHS = 20_000  # per page: a table page draws about 100 rulings
 THIN = 3.0  # points: a path this thin in one direction is a ruling line
-_PAGE_NUMBER = re.compile(r"^[\s\-—–－·]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／共]\s*\d{1,4}\s*页?)?[\s\-—–－·]*$")
+_PAGE_NUMBER = re.compile(
+    r"^[\s\-—–－·]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／共]\s*\d{1,4}\s*页?)?[\s\-—–－·]*$"
+)
 _WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]")
 
 
@@ -273,7 +275,7 @@ def assemble(layouts: list[Layout]) -> list[Item]:
     everything = [line for layout in layouts for line in layout.lines]
     margins = Assembly(
         left=min((ln.x0 for ln in everything), default=0.0),
-        right=usual([ln.x1 for ln in everything]),
+        right=right_margin(layouts),
         size=usual([ln.size for ln in everything]),
     )
     for layout in layouts:
@@ -290,6 +292,18 @@ def usual(values: list[float]) -> float:
         return 0.0
     best = max(bins.values(), key=lambda run: (len(run), max(run)))
     return sum(best) / len(best)
+
+
+def right_margin(layouts: list[Layout]) -> float:
+    """The furthest right edge that lines or tables share (2-point bins, at least two): a lone
+    hanging comma past the margin is not the margin."""
+    edges = [ln.x1 for layout in layouts for ln in layout.lines]
+    edges += [t.grid.xs[-1] for layout in layouts for t in layout.tables]
+    bins: dict[int, list[float]] = {}
+    for edge in edges:
+        bins.setdefault(round(edge / 2), []).append(edge)
+    shared = [max(run) for run in bins.values() if len(run) >= 2]
+    return max(shared or edges or [0.0])
 
 
 def add_page(state: Assembly, layout: Layout) -> None:
@@ -311,7 +325,9 @@ def add_page(state: Assembly, layout: Layout) -> None:
 def add_line(state: Assembly, line: Line, place: str) -> None:
     parts = split_gaps(line)
     if len(parts) > 1:
-        add_item(state.items, Row(tuple(Cell(p) for p in parts[:MAX_SPAN]), place, -len(state.items) - 1))
+        add_item(
+            state.items, Row(tuple(Cell(p) for p in parts[:MAX_SPAN]), place, -len(state.items) - 1)
+        )
         state.para = None
         return
     state.last_table = None
@@ -358,7 +374,7 @@ def add_table(state: Assembly, layout: Layout, table: Table, *, first: bool) -> 
     if first and state.last_table is not None and same_columns(state.last_table[0], table):
         head = state.last_table[0].rows
         block, start = state.last_table[1], state.last_table[2]
-        rows = drop_repeated_header(head, rows)
+        rows = carry_open_cells(head[-1], drop_repeated_header(head, rows), table.grid.open_top)
     if block is None:
         state.tables += 1
         block = state.tables
@@ -367,6 +383,23 @@ def add_table(state: Assembly, layout: Layout, table: Table, *, first: bool) -> 
         place = f"page {layout.number} table {number} row {offset}"
         add_item(state.items, Row(tuple(row), place, block))
     state.last_table = (table, block, start + len(rows))
+
+
+def carry_open_cells(
+    above: list[Cell], rows: list[list[Cell]], open_top: frozenset[int]
+) -> list[list[Cell]]:
+    """A cell cut by the page break (no ruling on its top) runs on from the row above it, as a
+    rowspan does: its boxes carry that text as copies, down to where the cell ends."""
+    if not rows or not open_top:
+        return rows
+    out = [list(row) for row in rows]
+    for c in open_top:
+        if c < len(above) and c < len(out[0]) and not out[0][c].text:
+            r = 0
+            while r < len(out) and c < len(out[r]) and not out[r][c].origin or r == 0:
+                out[r][c] = Cell(above[c].text, origin=False)
+                r += 1
+    return out
 
 
 def same_columns(a: Table, b: Table) -> bool:

@@ -31,6 +31,9 @@ class Grid:
     xs: list[float]
     ys: list[float]
     owner: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    open_top: frozenset[int] = (
+        frozenset()
+    )  # columns with no ruling on top: a cell run on from above
 
     def locate(self, x: float, y: float) -> tuple[int, int] | None:
         """The grid box (row, column) holding a point, or None outside the table."""
@@ -75,9 +78,7 @@ def connected(segments: list[Segment]) -> list[list[Segment]]:
 
 
 def touches(h: Segment, v: Segment) -> bool:
-    return (
-        h.start - TOL <= v.pos <= h.end + TOL and v.start - TOL <= h.pos <= v.end + TOL
-    )
+    return h.start - TOL <= v.pos <= h.end + TOL and v.start - TOL <= h.pos <= v.end + TOL
 
 
 def build_grid(group: list[Segment]) -> Grid | None:
@@ -88,6 +89,9 @@ def build_grid(group: list[Segment]) -> Grid | None:
     grid = Grid(xs, ys)
     rulings = merged_rulings(group, xs, ys)
     join_boxes(grid, rulings)
+    grid.open_top = frozenset(
+        c for c in range(len(xs) - 1) if not covered(rulings, (False, 0), xs[c], xs[c + 1])
+    )
     return grid
 
 
