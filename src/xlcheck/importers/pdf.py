@@ -21,7 +21,7 @@ from xlcheck.importers.pdfgrid import MIN_LEN, Grid, Segment, find_grids
 # A published report has 3-20 pages; a file of more is no report, and reading stays bounded.
 MAX_PAGES = 50
 MAX_CHARS = 200_000  # per page: a page of a report holds about 1,500 characters
-MAX_PATHS = 20_000  # per page: a table page draws about 100 rulings
+MAX_PATHS = 3_000  # per page: a table page draws about 500 rulings (grouping them is quadratic)
 THIN = 3.0  # points: a path this thin in one direction is a ruling line
 _PAGE_NUMBER = re.compile(
     r"^[\s\-—–－·]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／共]\s*\d{1,4}\s*页?)?[\s\-—–－·]*$"
@@ -159,7 +159,42 @@ def read_rulings(page: Any, height: float) -> Iterator[Segment]:
             return
         left, bottom, right, top = obj.get_bounds()
         box = (left, height - top, right, height - bottom)
-        yield from edges_of(box, stroked(obj))
+        if min(right - left, top - bottom) <= THIN:
+            yield from edges_of(box, stroked(obj))
+        else:  # one path may hold many rectangles (Chromium draws a table's borders so)
+            for part in subpath_boxes(obj, height):
+                yield from edges_of(part, stroked(obj))
+
+
+MAX_SEGMENTS = 3_000  # per path: a table's borders in one path are a few hundred segments
+
+
+def subpath_boxes(obj: Any, height: float) -> Iterator[tuple[float, float, float, float]]:
+    """The bounding box of each subpath (page points, top-down): a rectangle or a single line."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    matrix = obj.get_matrix()
+    points: list[tuple[float, float]] = []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for i in range(min(pdfium_c.FPDFPath_CountSegments(obj.raw), MAX_SEGMENTS)):
+        segment = pdfium_c.FPDFPath_GetPathSegment(obj.raw, i)
+        kind = pdfium_c.FPDFPathSegment_GetType(segment)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO and points:
+            yield box_of(points, height)
+            points = []
+        pdfium_c.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+        px = matrix.a * x.value + matrix.c * y.value + matrix.e
+        py = matrix.b * x.value + matrix.d * y.value + matrix.f
+        points.append((px, py))
+    if points:
+        yield box_of(points, height)
+
+
+def box_of(points: list[tuple[float, float]], height: float) -> tuple[float, float, float, float]:
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return min(xs), height - max(ys), max(xs), height - min(ys)
 
 
 def stroked(obj: Any) -> bool:
@@ -268,7 +303,7 @@ class Assembly:
     size: float = 0.0  # the body text's type size
     para: tuple[Line, Para] | None = None  # the paragraph still open and its last line
     tables: int = 0
-    last_table: tuple[Table, int, int] | None = None  # its block, rows written
+    last_table: Running | None = None
 
 
 def assemble(layouts: list[Layout]) -> list[Item]:
@@ -368,44 +403,96 @@ def join_wrapped(text: str, more: str) -> str:
     return f"{text} {more}"
 
 
+@dataclass
+class Running:
+    """The table last written, for a piece on the next page that carries it on."""
+
+    xs: list[float]
+    head: list[list[Cell]]  # its first rows (heading rows repeated on each page)
+    last: list[Cell]  # the last row written
+    block: int
+    count: int  # rows written
+
+
 def add_table(state: Assembly, layout: Layout, table: Table, *, first: bool) -> None:
+    running = state.last_table if first else None
     rows = table.rows
-    block, start = None, 0
-    if first and state.last_table is not None and same_columns(state.last_table[0], table):
-        head = state.last_table[0].rows
-        block, start = state.last_table[1], state.last_table[2]
-        rows = carry_open_cells(head[-1], drop_repeated_header(head, rows), table.grid.open_top)
-    if block is None:
+    if running is not None and fits(running.xs, table.grid.xs):
+        rows = regrid(rows, table.grid.xs, running.xs)
+        rows = drop_repeated_header(running.head, rows)
+        open_top = {c for c in range(len(running.xs) - 1) if opens(table, running.xs, c)}
+        rows = carry_on(state, running, rows, open_top)
+        block = running.block
+    else:
         state.tables += 1
         block = state.tables
-    number = state.tables if block == state.tables else block
-    for offset, row in enumerate(rows, start=1):
-        place = f"page {layout.number} table {number} row {offset}"
+        running = Running(table.grid.xs, rows, [], block, 0)
+    for row in rows:
+        running.count += 1
+        place = f"page {layout.number} table {block} row {running.count}"
         add_item(state.items, Row(tuple(row), place, block))
-    state.last_table = (table, block, start + len(rows))
+    running.last = rows[-1] if rows else running.last
+    state.last_table = running
 
 
-def carry_open_cells(
-    above: list[Cell], rows: list[list[Cell]], open_top: frozenset[int]
-) -> list[list[Cell]]:
-    """A cell cut by the page break (no ruling on its top) runs on from the row above it, as a
-    rowspan does: its boxes carry that text as copies, down to where the cell ends."""
-    if not rows or not open_top:
+def fits(xs: list[float], piece: list[float]) -> bool:
+    """A piece continues a table when it has the same outer edges and no column edge of its own
+    (a page may hold only rows with fewer columns)."""
+    near = [any(abs(x - y) <= 3.0 for y in xs) for x in piece]
+    return abs(xs[0] - piece[0]) <= 3.0 and abs(xs[-1] - piece[-1]) <= 3.0 and all(near)
+
+
+def regrid(rows: list[list[Cell]], piece: list[float], xs: list[float]) -> list[list[Cell]]:
+    """Rows of a piece laid on the whole table's columns: a wider box fills several, as copies."""
+    if len(piece) == len(xs):
         return rows
-    out = [list(row) for row in rows]
-    for c in open_top:
-        if c < len(above) and c < len(out[0]) and not out[0][c].text:
-            r = 0
-            while r < len(out) and c < len(out[r]) and not out[r][c].origin or r == 0:
-                out[r][c] = Cell(above[c].text, origin=False)
-                r += 1
+    out = []
+    for row in rows:
+        cells: list[Cell] = []
+        for c, cell in enumerate(row):
+            span = sum(1 for x in xs[:-1] if piece[c] - 3.0 <= x < piece[c + 1] - 3.0)
+            cells.append(cell)
+            cells.extend(Cell(cell.text, origin=False) for _ in range(max(span, 1) - 1))
+        out.append(cells[:MAX_SPAN])
     return out
 
 
-def same_columns(a: Table, b: Table) -> bool:
-    return len(a.grid.xs) == len(b.grid.xs) and all(
-        abs(x - y) <= 3.0 for x, y in zip(a.grid.xs, b.grid.xs, strict=True)
-    )
+def opens(table: Table, xs: list[float], c: int) -> bool:
+    """Column c of the whole table has no ruling on the piece's top edge."""
+    middle = (xs[c] + xs[c + 1]) / 2
+    pc = max(i for i, x in enumerate(table.grid.xs[:-1]) if x <= middle + 3.0)
+    return pc in table.grid.open_top
+
+
+def carry_on(
+    state: Assembly, running: Running, rows: list[list[Cell]], open_top: set[int]
+) -> list[list[Cell]]:
+    """A row cut by the page break (no ruling over any of its cells) is the rest of the last row
+    written; a cell cut so (a rowspan) carries the text above it on, as copies."""
+    if not rows or not open_top or not running.last:
+        return rows
+    if len(open_top) == len(rows[0]) and len(rows[0]) == len(running.last):
+        joined = [join_cut(a, b) for a, b in zip(running.last, rows[0], strict=True)]
+        previous = state.items[-1]
+        if isinstance(previous, Row):
+            state.items[-1] = Row(tuple(joined), previous.place, previous.block)
+            running.last = joined
+        return rows[1:]
+    out = [list(row) for row in rows]
+    for c in open_top:
+        if c < len(running.last) and c < len(out[0]) and not out[0][c].text:
+            text = running.last[c].text
+            for row in out:
+                if c >= len(row) or (row is not out[0] and row[c].origin):
+                    break
+                row[c] = Cell(text, origin=False)
+    return out
+
+
+def join_cut(above: Cell, below: Cell) -> Cell:
+    if not below.text:
+        return above
+    return Cell(f"{above.text}\n{below.text}" if above.text else below.text, above.origin)
 
 
 def drop_repeated_header(head: list[list[Cell]], rows: list[list[Cell]]) -> list[list[Cell]]:

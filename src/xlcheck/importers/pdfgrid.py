@@ -65,16 +65,39 @@ def connected(segments: list[Segment]) -> list[list[Segment]]:
             i = parent[i]
         return i
 
-    horizontal = [i for i, s in enumerate(segments) if not s.vertical]
-    vertical = [i for i, s in enumerate(segments) if s.vertical]
+    order = sorted(range(len(segments)), key=lambda i: (segments[i].pos, segments[i].start))
+    horizontal = [i for i in order if not segments[i].vertical]
+    vertical = [i for i in order if segments[i].vertical]
     for h in horizontal:
         for v in vertical:
             if touches(segments[h], segments[v]):
                 parent[find(h)] = find(v)
+    for same in (horizontal, vertical):  # a border drawn cell by cell is one ruling
+        for line in runs(segments, same):
+            reach = segments[line[0]].end
+            for a, b in zip(line, line[1:], strict=False):
+                if segments[b].start <= reach + TOL:
+                    parent[find(a)] = find(b)
+                reach = (
+                    max(reach, segments[b].end)
+                    if segments[b].start <= reach + TOL
+                    else segments[b].end
+                )
     groups: dict[int, list[Segment]] = {}
     for i, segment in enumerate(segments):
         groups.setdefault(find(i), []).append(segment)
     return list(groups.values())
+
+
+def runs(segments: list[Segment], indices: list[int]) -> list[list[int]]:
+    """Segments (sorted by position) on one line within TOL, each run ordered along the line."""
+    out: list[list[int]] = []
+    for i in indices:
+        if out and segments[i].pos - segments[out[-1][-1]].pos <= TOL:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return [sorted(run, key=lambda i: segments[i].start) for run in out]
 
 
 def touches(h: Segment, v: Segment) -> bool:
@@ -84,6 +107,8 @@ def touches(h: Segment, v: Segment) -> bool:
 def build_grid(group: list[Segment]) -> Grid | None:
     xs = cluster([s.pos for s in group if s.vertical])
     ys = cluster([s.pos for s in group if not s.vertical])
+    if ys:  # a row cut by a page break has its side rulings but no ruling under (or over) it
+        ys = close_ends(ys, [s for s in group if s.vertical])
     if len(xs) < 2 or len(ys) < 2:
         return None
     grid = Grid(xs, ys)
@@ -93,6 +118,12 @@ def build_grid(group: list[Segment]) -> Grid | None:
         c for c in range(len(xs) - 1) if not covered(rulings, (False, 0), xs[c], xs[c + 1])
     )
     return grid
+
+
+def close_ends(ys: list[float], vertical: list[Segment]) -> list[float]:
+    low = min((s.start for s in vertical), default=ys[0])
+    high = max((s.end for s in vertical), default=ys[-1])
+    return [low] * (low < ys[0] - TOL) + ys + [high] * (high > ys[-1] + TOL)
 
 
 def cluster(values: list[float]) -> list[float]:
