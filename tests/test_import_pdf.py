@@ -285,3 +285,18 @@ def test_pdf_in_an_inbox_is_checked_and_gets_a_row(
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     text = json.dumps(summary, ensure_ascii=False)
     assert "某某县市场监督管理局" in text and "not_a_workbook" not in text
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+def test_an_unreadable_value_names_its_page_in_chinese(form_2021: Form, tmp_path: Path) -> None:
+    from import_fixtures import build_values
+
+    values = build_values(form_2021, seed=4)
+    page = report_html(form_2021, values, True).replace(b"<td", b"<td", 1)
+    licensing = str(values["proactive.licensing"]).encode()
+    page = page.replace(b">" + licensing + b"</td>", b">\xe5\x8d\x81\xe4\xba\x8c\xe4\xb8\x87</td>", 1)
+    result = import_report(chromium_pdf(page, tmp_path), "report.pdf", form_2021)
+    unread = [f for f in result.findings if f.code == "A06"]
+    assert unread and unread[0].values["place"].startswith("page 1 table ")
+    assert "第 1 页第 " in unread[0].message.zh and "个表格第 " in unread[0].message.zh
+    assert "page 1 table " in unread[0].message.en
