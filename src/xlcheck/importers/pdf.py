@@ -26,6 +26,7 @@ THIN = 3.0  # points: a path this thin in one direction is a ruling line
 _PAGE_NUMBER = re.compile(
     r"^[\s\-—–－·]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／共]\s*\d{1,4}\s*页?)?[\s\-—–－·]*$"
 )
+_DIGIT = re.compile(r"[0-9０-９]")
 _WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]")
 
 
@@ -412,6 +413,7 @@ class Running:
     last: list[Cell]  # the last row written
     block: int
     count: int  # rows written
+    open_bottom: frozenset[int] = frozenset()  # columns (of xs) the page end cut
 
 
 def add_table(state: Assembly, layout: Layout, table: Table, *, first: bool) -> None:
@@ -420,7 +422,8 @@ def add_table(state: Assembly, layout: Layout, table: Table, *, first: bool) -> 
     if running is not None and fits(running.xs, table.grid.xs):
         rows = regrid(rows, table.grid.xs, running.xs)
         rows = drop_repeated_header(running.head, rows)
-        open_top = {c for c in range(len(running.xs) - 1) if opens(table, running.xs, c)}
+        top = table.grid.open_top
+        open_top = {c for c in running.open_bottom if opens(top, table.grid.xs, running.xs, c)}
         rows = carry_on(state, running, rows, open_top)
         block = running.block
     else:
@@ -432,6 +435,11 @@ def add_table(state: Assembly, layout: Layout, table: Table, *, first: bool) -> 
         place = f"page {layout.number} table {block} row {running.count}"
         add_item(state.items, Row(tuple(row), place, block))
     running.last = rows[-1] if rows else running.last
+    bottom = table.grid.open_bottom
+    columns = range(len(running.xs) - 1)
+    running.open_bottom = frozenset(
+        c for c in columns if opens(bottom, table.grid.xs, running.xs, c)
+    )
     state.last_table = running
 
 
@@ -457,11 +465,11 @@ def regrid(rows: list[list[Cell]], piece: list[float], xs: list[float]) -> list[
     return out
 
 
-def opens(table: Table, xs: list[float], c: int) -> bool:
-    """Column c of the whole table has no ruling on the piece's top edge."""
+def opens(edge: frozenset[int], piece: list[float], xs: list[float], c: int) -> bool:
+    """Column c of the whole table is open (unruled) on a piece's edge."""
     middle = (xs[c] + xs[c + 1]) / 2
-    pc = max(i for i, x in enumerate(table.grid.xs[:-1]) if x <= middle + 3.0)
-    return pc in table.grid.open_top
+    pc = max(i for i, x in enumerate(piece[:-1]) if x <= middle + 3.0)
+    return pc in edge
 
 
 def carry_on(
@@ -490,9 +498,13 @@ def carry_on(
 
 
 def join_cut(above: Cell, below: Cell) -> Cell:
-    if not below.text:
-        return above
-    return Cell(f"{above.text}\n{below.text}" if above.text else below.text, above.origin)
+    """Two halves of a cell cut by the page end: a label goes on; two runs of digits are never
+    made one number (the cell is kept apart so that reading it fails, located)."""
+    if not below.text or not above.text:
+        return Cell(above.text or below.text, above.origin)
+    if _DIGIT.search(above.text) and _DIGIT.search(below.text):
+        return Cell(f"{above.text} | {below.text}", above.origin)
+    return Cell(f"{above.text}\n{below.text}", above.origin)
 
 
 def drop_repeated_header(head: list[list[Cell]], rows: list[list[Cell]]) -> list[list[Cell]]:

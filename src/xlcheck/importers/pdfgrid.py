@@ -31,9 +31,10 @@ class Grid:
     xs: list[float]
     ys: list[float]
     owner: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
-    open_top: frozenset[int] = (
-        frozenset()
-    )  # columns with no ruling on top: a cell run on from above
+    # columns with no ruling on top (a cell run on from the page before) and under (cut by the
+    # page end)
+    open_top: frozenset[int] = frozenset()
+    open_bottom: frozenset[int] = frozenset()
 
     def locate(self, x: float, y: float) -> tuple[int, int] | None:
         """The grid box (row, column) holding a point, or None outside the table."""
@@ -114,10 +115,15 @@ def build_grid(group: list[Segment]) -> Grid | None:
     grid = Grid(xs, ys)
     rulings = merged_rulings(group, xs, ys)
     join_boxes(grid, rulings)
-    grid.open_top = frozenset(
-        c for c in range(len(xs) - 1) if not covered(rulings, (False, 0), xs[c], xs[c + 1])
-    )
+    grid.open_top = open_columns(rulings, xs, 0)
+    grid.open_bottom = open_columns(rulings, xs, len(ys) - 1)
     return grid
+
+
+def open_columns(rulings: Spans, xs: list[float], edge: int) -> frozenset[int]:
+    return frozenset(
+        c for c in range(len(xs) - 1) if not covered(rulings, (False, edge), xs[c], xs[c + 1])
+    )
 
 
 def close_ends(ys: list[float], vertical: list[Segment]) -> list[float]:
