@@ -7,7 +7,7 @@ them, so a colspan or rowspan comes back as one box spanning several grid column
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 TOL = 2.5  # points: borders of one grid drawn by different cells differ by half a line width
@@ -69,8 +69,11 @@ def connected(segments: list[Segment]) -> list[list[Segment]]:
     order = sorted(range(len(segments)), key=lambda i: (segments[i].pos, segments[i].start))
     horizontal = [i for i in order if not segments[i].vertical]
     vertical = [i for i in order if segments[i].vertical]
+    at = [segments[v].pos for v in vertical]  # sorted: only verticals within a ruling's span
     for h in horizontal:
-        for v in vertical:
+        first = bisect_left(at, segments[h].start - TOL)
+        last = bisect_right(at, segments[h].end + TOL)
+        for v in vertical[first:last]:
             if touches(segments[h], segments[v]):
                 parent[find(h)] = find(v)
     for same in (horizontal, vertical):  # a border drawn cell by cell is one ruling
