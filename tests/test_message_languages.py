@@ -185,6 +185,9 @@ PARAMS: dict[str, list[dict[str, Any]]] = {
     "A10": [
         {"key": "proactive.fees_wan_yuan", "raw": "25.1", "place": Text("第 42 行", "line 42")}
     ],
+    "A50": [{"file": FILE, "pages": 4}],
+    "A51": [{"file": FILE, "pages": 5000, "limit": 50}],
+    "A52": [{"file": FILE}],
 }
 RULE_CODES = {code for code, entry in CATALOGUE.items() if not entry.message.zh}
 

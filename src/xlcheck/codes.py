@@ -465,7 +465,7 @@ _ENTRIES = [
         "A50",
         "pdf_no_text",
         "error",
-        "「{file}」的 {pages} 页都没有文字层（扫描件或图片），无法读取其中的数字；本工具不做文字识别（OCR）。"
+        "「{file}」的 {pages} 页都没有文字层（扫描件或图片），无法读取其中的数字；本工具不做文字识别。"
         "请提供由 Word/WPS 直接导出的 PDF，或报告的 Word、网页版本。",
         "“{file}” has no text layer on any of its {pages} pages (a scan or pictures), so its "
         "figures cannot be read; there is no OCR. Send a PDF exported from Word/WPS, or the "
