@@ -45,7 +45,7 @@ Item = Para | Row
 @dataclass(frozen=True)
 class Page:
     items: tuple[Item, ...]
-    kind: str  # text | html | docx
+    kind: str  # text | html | docx | pdf
 
 
 @dataclass(frozen=True)
