@@ -254,7 +254,7 @@ def test_mail_attachments_without_a_usable_name_are_decided_by_content(tmp_path:
         named(utf8_word("旧表").encode(), ole(tmp_path, "Workbook")),
         named(b"data.bin", archive),
         named(utf8_word("\u200b").encode(), xlsx),  # a name of nothing but a hidden character
-        # not workbooks, whatever their names: skipped (or ignored) as before
+        # not workbooks, whatever their names: skipped (or ignored) as before; PDFs are read
         named(utf8_word("说明").encode(), pdf),
         named(b"slides.pptx", ooxml("pptx")),
         named(b"memo", ole(tmp_path, "WordDocument")),
@@ -274,11 +274,12 @@ def test_mail_attachments_without_a_usable_name_are_decided_by_content(tmp_path:
         ("ok", "附件:未命名附件", "未命名附件"),
         ("ok", "附件:旧表", "旧表"),  # the reader explains a legacy .xls
         ("ok", "附件:data.bin!乡镇/王店乡.xlsx", "王店乡.xlsx"),
-        ("not_a_workbook", "附件:data.bin!说明.pdf", "说明.pdf"),
+        ("ok", "附件:data.bin!说明.pdf", "说明.pdf"),  # a PDF is a submission since issue 14
         ("ok", "附件:未命名附件", "未命名附件"),
-        ("not_a_workbook", "附件:说明", "说明"),
+        ("ok", "附件:说明", "说明"),  # PDF by its content (issue 14)
         ("not_a_workbook", "附件:slides.pptx", "slides.pptx"),
         ("not_a_workbook", "附件:memo", "memo"),
+        ("ok", "附件:未命名附件", "未命名附件"),  # an unnamed PDF, by its content (issue 14)
     ]
 
 

@@ -60,7 +60,7 @@ def test_loose_files_are_walked_sorted_and_lock_files_ignored(tmp_path: Path) ->
         ("ok", "inbox/乡镇/王店乡.json", "王店乡.json"),
         ("ok", "inbox/古庄店镇政府.xlsx", "古庄店镇政府.xlsx"),
         ("ok", "inbox/报表（旧版）.xls", "报表（旧版）.xls"),
-        ("not_a_workbook", "inbox/说明.pdf", "说明.pdf"),
+        ("ok", "inbox/说明.pdf", "说明.pdf"),  # a PDF is a submission now (issue 14)
     ]
     first = items[2]
     assert isinstance(first, Submission)
@@ -171,7 +171,7 @@ def test_outlook_mail_with_gbk_names_and_a_pdf(tmp_path: Path) -> None:
     assert outline(items) == [
         ("ok", "inbox/mail.eml!附件:古庄店镇年报.xlsx", "古庄店镇年报.xlsx"),
         ("ok", "inbox/mail.eml!附件:附表（修订）.xlsx", "附表（修订）.xlsx"),
-        ("not_a_workbook", "inbox/mail.eml!附件:说明.pdf", "说明.pdf"),
+        ("ok", "inbox/mail.eml!附件:说明.pdf", "说明.pdf"),  # PDF read since issue 14
     ]
     first, second, pdf = items
     assert isinstance(first, Submission) and isinstance(second, Submission)
@@ -183,7 +183,7 @@ def test_outlook_mail_with_gbk_names_and_a_pdf(tmp_path: Path) -> None:
     assert first.date == datetime(2024, 1, 15, 9, 30, tzinfo=CST)
     assert first.message_id == "<202401150930.1@gzd.example.gov.cn>"
     assert first.file_mtime is None
-    assert isinstance(pdf, Skipped) and pdf.sender == "gzd@example.gov.cn"
+    assert isinstance(pdf, Submission) and pdf.sender == "gzd@example.gov.cn"  # issue 14
 
 
 def test_raw_8bit_gbk_filename_and_gb2312_label_with_gbk_only_character(tmp_path: Path) -> None:
@@ -316,7 +316,7 @@ def test_whole_inbox_is_deterministic_and_untouched(tmp_path: Path) -> None:
     assert gather_dir(tmp_path / "inbox") == first
     assert fx.snapshot(tmp_path) == before
     ok = [item for item in first if isinstance(item, Submission)]
-    assert len(ok) == 1 + 2 + 2 + 2 + 1 + (2 + 2 + 1)
+    assert len(ok) == 1 + 2 + 2 + 2 + 1 + (2 + 2 + 1) + 2  # + its two PDFs (read since issue 14)
     assert by_origin(first)["inbox/box.mbox#3!转发1!附件:李集村.xlsx"].filename == "李集村.xlsx"
     assert all(len(item.sha256) == 64 for item in ok)
 

@@ -195,6 +195,9 @@ PARAMS: dict[str, list[dict[str, Any]]] = {
             "joined": "15",
         }
     ],
+    "A50": [{"file": FILE, "pages": 4}],
+    "A51": [{"file": FILE, "pages": 5000, "limit": 50}],
+    "A52": [{"file": FILE}],
 }
 RULE_CODES = {code for code, entry in CATALOGUE.items() if not entry.message.zh}
 

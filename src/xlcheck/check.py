@@ -39,7 +39,7 @@ from xlcheck.regular import NotRegularFile, read_regular
 from xlcheck.rulekinds import BALANCED_KINDS
 
 READ_LIMIT = 50 * 2**20  # any submission; a filled template is about 60 KB
-IMPORT_SUFFIXES = (".txt", ".html", ".htm", ".docx")
+IMPORT_SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf")
 
 
 @dataclass
@@ -75,6 +75,8 @@ def sniff_kind(data: bytes, name: str) -> str:
         return "import" if _is_word_package(data) else "xlsx"
     if head[:1] in (b"{", b"["):
         return "json"
+    if b"%PDF-" in data[:1024]:  # a published report as PDF, whatever its name
+        return "import"
     if name.lower().endswith(IMPORT_SUFFIXES) or head[:1] == b"<":
         return "import"
     return "xlsx"  # the workbook reader classifies and explains everything else

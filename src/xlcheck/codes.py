@@ -478,6 +478,32 @@ _ENTRIES = [
         "{place}: a number of the row “{row}” is split across two lines (“{head}” and “{tail}”); "
         "joined as {joined} the row's total holds, so it was read as {joined}. Check the source.",
     ),
+    # PDF: what keeps a published PDF from being read (A50-A54 kept for PDF)
+    _c(
+        "A50",
+        "pdf_no_text",
+        "error",
+        "「{file}」的 {pages} 页都没有文字层（扫描件或图片），无法读取其中的数字；本工具不做文字识别。"
+        "请提供由 Word/WPS 直接导出的 PDF，或报告的 Word、网页版本。",
+        "“{file}” has no text layer on any of its {pages} pages (a scan or pictures), so its "
+        "figures cannot be read; there is no OCR. Send a PDF exported from Word/WPS, or the "
+        "report as Word or a web page.",
+    ),
+    _c(
+        "A51",
+        "pdf_too_many_pages",
+        "error",
+        "「{file}」有 {pages} 页，超过已发布报告的上限 {limit} 页，未读取。",
+        "“{file}” has {pages} pages, more than the {limit} a published report may have; not read.",
+    ),
+    _c(
+        "A52",
+        "pdf_encrypted",
+        "error",
+        "「{file}」是设置了打开密码的 PDF，无法读取。请取消密码后重新导出，再报送。",
+        "“{file}” is a password-protected PDF and cannot be read. Export it again without a "
+        "password and resend it.",
+    ),
 ]
 
 CATALOGUE: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}

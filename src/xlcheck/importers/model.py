@@ -47,7 +47,7 @@ Item = Para | Row
 @dataclass(frozen=True)
 class Page:
     items: tuple[Item, ...]
-    kind: str  # text | html | docx
+    kind: str  # text | html | docx | pdf
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,11 @@ class Unreadable(Exception):
 
 
 def zh_place(place: str) -> str:
-    """'line 40' -> 第 40 行, 'table 2 row 5' -> 第 2 个表格第 5 行, 'paragraph 4' -> 第 4 段."""
+    """'line 40' -> 第 40 行, 'table 2 row 5' -> 第 2 个表格第 5 行, 'paragraph 4' -> 第 4 段,
+    'page 2 table 1 row 5' -> 第 2 页第 1 个表格第 5 行."""
     parts = place.split()
+    if len(parts) > 2 and parts[0] == "page":  # a PDF's: 'page 2 line 14' -> 第 2 页第 14 行
+        return f"第 {parts[1]} 页" + zh_place(" ".join(parts[2:]))
     if len(parts) == 2 and parts[0] == "line":
         return f"第 {parts[1]} 行"
     if len(parts) == 2 and parts[0] == "paragraph":

@@ -1,4 +1,4 @@
-"""Choose the reader by content (zip, markup, text), with the file extension as a hint."""
+"""Choose the reader by content (zip, PDF, markup, text), with the file extension as a hint."""
 
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ def read_any(data: bytes, filename: str) -> Page:
         return read_docx(data, filename)
     if ext == ".docx":
         raise Unreadable(make_finding("F06", file=filename))
+    if is_pdf(data):
+        from xlcheck.importers.pdf import read_pdf
+
+        return read_pdf(data, filename)
     if len(data) > MAX_TEXT_BYTES:
         size = detail("text_size", size=size_mb(len(data)), limit=size_mb(MAX_TEXT_BYTES))
         raise Unreadable(make_finding("F07", file=filename, detail=size))
@@ -41,6 +45,11 @@ def read_any(data: bytes, filename: str) -> Page:
     if text is None:
         raise Unreadable(make_finding("F06", file=filename))
     return read_text(text)
+
+
+def is_pdf(data: bytes) -> bool:
+    """A PDF by its header; readers accept junk before it, so the first kilobyte is searched."""
+    return b"%PDF-" in data[:1024]
 
 
 def looks_like_html(data: bytes) -> bool:

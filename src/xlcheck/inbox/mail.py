@@ -32,6 +32,7 @@ _TYPE_SUFFIXES = {
     "application/vnd.ms-excel": ".xls",
     "application/zip": ".zip",
     "application/x-zip-compressed": ".zip",
+    "application/pdf": ".pdf",
 }
 _DAMAGE = (errors.InvalidBase64LengthDefect, errors.InvalidBase64PaddingDefect)
 

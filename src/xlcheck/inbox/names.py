@@ -22,12 +22,13 @@ from xlcheck.sendertext import clean_text as clean_text
 from xlcheck.xlsx.ole import OLE_MAGIC, read_ole_names
 
 CANDIDATE_SUFFIXES = frozenset(
-    {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".json", ".txt", ".html", ".htm", ".docx"}
+    {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".json", ".txt", ".html", ".htm", ".docx", ".pdf"}
 )
 # A file saved from an attachment named only ".xlsx" is not hidden, whatever Unix says
 _BARE_SUFFIXES = CANDIDATE_SUFFIXES | {".zip", ".eml"}
 UNNAMED_ATTACHMENT = "未命名附件"  # the origins' words (附件:, 转发N) are Chinese too
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+_PDF_MAGIC = b"%PDF-"  # a published report as PDF: the importer reads it
 _OLE_WORKBOOKS = frozenset({"workbook", "book", "encryptedpackage"})  # .xls/.et, encrypted .xlsx
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 # Mail clients label GBK text as gb2312 (a strict subset); GB18030 decodes all of them.
@@ -55,11 +56,11 @@ def is_junk(name: str) -> bool:
 def may_be_package(head: bytes) -> bool:
     """Whether a file's first 8 bytes may start a workbook, a Word file or an archive (a zip or an
     OLE file): only such files are worth reading whole when their name says nothing."""
-    return head.startswith(_ZIP_MAGICS) or head.startswith(OLE_MAGIC)
+    return head.startswith((*_ZIP_MAGICS, OLE_MAGIC, _PDF_MAGIC))
 
 
 def content_suffix(data: bytes) -> str:
-    """The extension a file's content implies: .xlsx, .ods, .docx, .xls or .zip, else "".
+    """The extension a file's content implies: .xlsx, .ods, .docx, .xls, .pdf or .zip, else "".
 
     Only positive evidence counts, so slides, Word 97 files and pictures stay what they were.
     """
@@ -71,7 +72,7 @@ def content_suffix(data: bytes) -> str:
         return ".xls" if names & _OLE_WORKBOOKS else ""
     if data.startswith(_ZIP_MAGICS):
         return _zip_content_suffix(data)
-    return ""
+    return ".pdf" if data.startswith(_PDF_MAGIC) else ""
 
 
 def _zip_content_suffix(data: bytes) -> str:
