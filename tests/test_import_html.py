@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from import_fixtures import build_document, build_values, prose_lines, sheet_grid, title
+from import_fixtures import (
+    build_document,
+    build_values,
+    prose_lines,
+    render_html,
+    sheet_grid,
+    title,
+)
 from xlcheck.canonical import flatten
 from xlcheck.form import Form
 from xlcheck.importers import import_report
@@ -139,6 +146,16 @@ def test_agency_and_year_from_the_title_when_the_heading_lacks_them(
     assert result.doc["year"] == values["year"]
     readings = {r.key: r.place for r in result.readings}
     assert readings["year"] == "<title>"
+
+
+def test_title_read_from_a_plain_page(form: Form) -> None:
+    """No layout table at all: the <h1> names no agency, the <title> does."""
+    values = build_values(form, 4)
+    page = render_html(form, values).decode()
+    page = page.replace(f"<h1>{title(values)}</h1>", "<h1>政府信息公开工作年度报告</h1>")
+    result = import_report(page.encode(), "report.html", form)
+    assert result.doc["agency"]["name"] == values["agency.name"]
+    assert result.doc["year"] == values["year"]
 
 
 def test_the_heading_names_the_report_before_the_title(form: Form) -> None:
