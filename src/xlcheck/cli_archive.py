@@ -62,7 +62,7 @@ def show(office: str, root: Path, fmt: str, lang: str) -> None:
         fail(
             f"no office “{office}” in the archive {root} (by name or credit code)"
             if lang == "en"
-            else f"档案「{root}」中没有机关「{office}」（按名称或统一社会信用代码查找）"
+            else f"档案「{root}」中没有机关「{office}」（按名称或信用代码查找）"
         )
     if fmt == "json":
         click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
