@@ -221,3 +221,26 @@ def test_an_archive_folder_that_cannot_be_written_stops_the_batch(tmp_path: Path
     assert (
         len(run.stderr.strip().splitlines()) == 1 and not (tmp_path / "o" / "summary.json").exists()
     )
+
+
+def test_an_archive_inside_the_inbox_or_the_output_is_refused(tmp_path: Path) -> None:
+    """Its canonical JSON would be gathered as submissions next time (or mixed with outputs)."""
+    folder = inbox(tmp_path / "in", {"东风镇.xlsx": report(TOWN, 2024)})
+    out = tmp_path / "out"
+    for archive in (folder / "档案", out / "档案"):
+        run = xlcheck("batch", str(folder), "-o", str(out), "--archive", str(archive))
+        assert run.returncode == 2 and "档案文件夹" in run.stderr, run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1
+        assert not archive.exists()
+
+
+def test_a_last_year_archived_after_a_run_checks_that_office_again(tmp_path: Path) -> None:
+    """A re-run reuses what it checked before, unless the archive now gives an office another
+    last year (here: 2024 archived only after the first 2025 run)."""
+    folder = inbox_2025(tmp_path)
+    archive = tmp_path / "档案"
+    run, rows = batch(folder, tmp_path / "out-2025", archive)
+    assert rows[BUREAU]["status"] == "通过"  # nothing to compare with yet
+    season_2024(tmp_path)
+    run, rows = batch(folder, tmp_path / "out-2025", archive)
+    assert rows[BUREAU]["status"] == "有错误" and rows[BUREAU]["rules"] == ["X1"]

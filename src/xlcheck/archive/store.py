@@ -178,6 +178,24 @@ def open_archive(root: Path) -> Archive:
     return Archive(root.resolve(), db)
 
 
+def refuse_inside(root: Path, folders: list[Path]) -> None:
+    """ArchiveError when the archive would lie inside an inbox folder or the batch's output:
+    its canonical JSON would be gathered as submissions, or mixed with the outputs."""
+    where = root.resolve()
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        inside = folder.resolve()
+        if where == inside or inside in where.parents:
+            raise ArchiveError(
+                Text(
+                    f"档案文件夹「{root}」不能放在收件或输出文件夹「{folder}」之内",
+                    f"the archive folder {root} must not be inside the inbox or output "
+                    f"folder {folder}",
+                )
+            )
+
+
 def connect(index: Path, *, read_only: bool) -> sqlite3.Connection:
     """The index; read-only opens never create it (batch workers, lookups)."""
     try:

@@ -128,7 +128,7 @@ def run_batch(
 ) -> BatchReport:
     """Check every input; raise BatchError only when the batch cannot run at all."""
     out_dir = _prepare(options.out_dir)
-    archive = _open_archive(options.archive, options.lang)
+    archive = _open_archive(options, out_dir)
     remove_crash_leftovers(out_dir)
     names, forms = _load_forms(options.form_name)
     roster = _read_roster(options.roster)
@@ -294,17 +294,19 @@ def _lookup(
 # ---- the archive across years (xlcheck.archive) -----------------------------------------------------
 
 
-def _open_archive(path: Path | None, lang: str) -> Any:
+def _open_archive(options: BatchOptions, out_dir: Path) -> Any:
     """The archive, opened (or made) before anything is checked: a folder that cannot serve
     stops the batch with one line."""
-    if path is None:
+    if options.archive is None:
         return None
     from xlcheck.archive import ArchiveError, open_archive
+    from xlcheck.archive.store import refuse_inside
 
     try:
-        return open_archive(path)
+        refuse_inside(options.archive, [*options.inputs, out_dir])
+        return open_archive(options.archive)
     except ArchiveError as exc:
-        raise BatchError(exc.text.en if lang == "en" else exc.text.zh) from exc
+        raise BatchError(exc.text.en if options.lang == "en" else exc.text.zh) from exc
 
 
 def _add_to_archive(archive: Any, out_dir: Path, summary_json: Path, lang: str) -> Any:
