@@ -163,6 +163,11 @@ def test_show_lists_years_submissions_resubmissions_and_links(tmp_path: Path) ->
     assert [y["year"] for y in history["years"]] == [2024, 2025]
     assert history["links"][0]["old_written"] == OLD_NAME
     assert history["years"][0]["submissions"][0]["office"] == OLD_NAME
+    # the warnings an accepted 2025 report still had (W9: same text as last year's report)
+    town = xlcheck("archive", "show", TOWN, "--archive", str(archive), "--format", "json")
+    findings = json.loads(town.stdout)["years"][1]["submissions"][0]["findings"]
+    assert any("上年报告" in text for text in findings)
+    assert any("上年报告" in line for line in lines[lines.index("2025 年度") :])
     by_code = xlcheck("archive", "show", BUREAU_CODE.lower(), "--archive", str(archive))
     assert by_code.stdout.startswith(f"{BUREAU}（{BUREAU_CODE}）")
 

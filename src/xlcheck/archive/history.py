@@ -58,6 +58,7 @@ class History:
             lines.append(f"{year}" if en else f"{year} 年度")
             for k in kept:
                 lines.append(_line(k, k is kept[-1], self.name, en))
+                lines.extend(f"      {text}" for text in k.findings)
         if not self.reports:
             lines.append("  no accepted report yet" if en else "  尚无通过的报告")
         return "\n".join(lines) + "\n"

@@ -71,6 +71,7 @@ def _accepted(row: Mapping[str, Any], out_dir: Path) -> Accepted | None:
         source=row.get("filename"),
         received=row.get("date"),
         warnings=int(row.get("warnings") or 0),
+        findings=tuple(str(m) for m in row.get("messages") or ()),
         form=_form_of(document),
         form_version=row.get("form_version"),
     )

@@ -8,8 +8,9 @@ clerk made (`archive link OLD NEW`: NEW finds OLD's reports, and OLD's old names
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from xlcheck.form.model import Form
 from .store import INDEX_FILE, archive_missing, check_archive, connect
 
 _COLUMNS = (
-    "id, office_key, office, credit_code, year, sha256, path, added_at, source, received, warnings"
+    "id, office_key, office, credit_code, year, sha256, path, added_at, source, received,"
+    " warnings, findings"
 )
 
 
@@ -39,6 +41,7 @@ class Kept:
     source: str | None
     received: str | None
     warnings: int
+    findings: tuple[str, ...]  # the warnings' messages, as the batch showed them
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class Reader:
             query += " AND year = ?"
             params.append(year)
         rows = self.db.execute(query + " ORDER BY year, id", params)
-        return [Kept(*row) for row in rows]
+        return [_kept(row) for row in rows]
 
     def previous(self, office_key: str, name: str, year: int) -> Kept | None:
         """The office's latest accepted report for `year`: its own key's first, then one found
@@ -103,6 +106,12 @@ class Reader:
         own = [k for k in found if k.office_key == office_key]
         chosen = own or found
         return chosen[-1] if chosen else None
+
+
+def _kept(row: tuple[Any, ...]) -> Kept:
+    data = dict(zip([f.name for f in fields(Kept)], row, strict=True))
+    data["findings"] = tuple(json.loads(data["findings"]))  # kept as a JSON list
+    return Kept(**data)
 
 
 @lru_cache(maxsize=8)

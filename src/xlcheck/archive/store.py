@@ -8,6 +8,7 @@ year is the one added last; earlier ones stay as its resubmissions.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import tempfile
 import unicodedata
@@ -27,7 +28,7 @@ _SCHEMA = (
     " office_key TEXT NOT NULL, office TEXT NOT NULL, name_key TEXT NOT NULL, credit_code TEXT,"
     " year INTEGER NOT NULL, sha256 TEXT NOT NULL UNIQUE, path TEXT NOT NULL,"
     " added_at TEXT NOT NULL, source TEXT, received TEXT, warnings INTEGER NOT NULL DEFAULT 0,"
-    " form TEXT, form_version TEXT)",
+    " findings TEXT NOT NULL DEFAULT '[]', form TEXT, form_version TEXT)",
     "CREATE INDEX IF NOT EXISTS report_office ON report (office_key, year)",
     "CREATE INDEX IF NOT EXISTS report_name ON report (name_key, year)",
     "CREATE TABLE IF NOT EXISTS link (old_key TEXT NOT NULL, new_key TEXT NOT NULL,"
@@ -57,6 +58,7 @@ class Accepted:
     source: str | None = None  # the submitted file's name
     received: str | None = None  # the message's date, when it came by mail
     warnings: int = 0
+    findings: tuple[str, ...] = ()  # the warnings' messages, as the batch showed them
     form: str | None = None
     form_version: str | None = None
 
@@ -97,8 +99,8 @@ class Archive:
         with self.db:
             self.db.execute(
                 "INSERT INTO report (office_key, office, name_key, credit_code, year, sha256,"
-                " path, added_at, source, received, warnings, form, form_version)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " path, added_at, source, received, warnings, findings, form, form_version)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     report.office_key,
                     report.office,
@@ -111,6 +113,7 @@ class Archive:
                     report.source,
                     report.received,
                     report.warnings,
+                    json.dumps(list(report.findings), ensure_ascii=False),
                     report.form,
                     report.form_version,
                 ),
