@@ -49,6 +49,7 @@ class _LazyGroup(click.Group):
         "serve": "xlcheck.cli_serve:serve",
         "mail": "xlcheck.cli_mail:mail",
         "templates": "xlcheck.cli_templates:templates",
+        "archive": "xlcheck.cli_archive:archive",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -107,6 +108,11 @@ def template(
 @click.option(
     "--previous", type=click.Path(path_type=Path), help="上年报告（JSON 或 xlsx），用于跨年核对"
 )
+@click.option(
+    "--archive",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="历年档案：按机关找出上年报告用于跨年核对（--previous 优先）",
+)
 @lang_option
 @auto_form_option
 def check(
@@ -114,6 +120,7 @@ def check(
     errors_dir: Path | None,
     fmt: str,
     previous: Path | None,
+    archive: Path | None,
     lang: str,
     form_name: str,
 ) -> None:
@@ -126,6 +133,10 @@ def check(
     if prior is not None and not choice.is_auto:
         prior(choice.forced)  # a previous report that cannot serve stops before any check
     results = [check_path_as(Path(f), choice.choose, previous=prior) for f in files]
+    if archive is not None and prior is None:  # an explicit --previous wins
+        from xlcheck.cli_archive import with_archive
+
+        results = with_archive(archive, choice, files, results, lang)
     if fmt == "text":
         for result in results:
             say_picked(result, lang)

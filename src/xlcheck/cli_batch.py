@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -26,6 +27,11 @@ from xlcheck.cli_common import AUTO, auto_form_option, fail, lang_option
 @click.option("--no-docx", is_flag=True, help="不生成 Word 报告")
 @click.option("--rerun", is_flag=True, help="内容未变的文件也重新校验")
 @click.option("--pdf", is_flag=True, help="为通过的报告另存 PDF（需要 LibreOffice）")
+@click.option(
+    "--archive",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="历年档案文件夹：上年报告用于跨年核对，本次通过的报告存入 / archive across years",
+)
 @lang_option
 @auto_form_option
 def batch(
@@ -37,6 +43,7 @@ def batch(
     no_docx: bool,
     rerun: bool,
     pdf: bool,
+    archive: Path | None,
     lang: str,
     form_name: str,
 ) -> None:
@@ -55,15 +62,29 @@ def batch(
         form_name=None if form_name == AUTO else form_name,
         docx=not no_docx,
         force_rerun=rerun,
+        archive=archive,
     )
     try:
         report = run_batch(options, progress=_progress_bar() if sys.stderr.isatty() else None)
     except BatchError as exc:
         fail(str(exc))
     click.echo(report.summary_text(lang))
+    if report.archived is not None:
+        _say_archived(report.archived, lang)
     if pdf and report.summary_json is not None:
         _add_pdfs(out_dir, report.summary_json, lang)
     sys.exit(report.exit_code)
+
+
+def _say_archived(intake: Any, lang: str) -> None:
+    """One line: what this run added to the archive (a re-run adds nothing twice)."""
+    if lang == "en":
+        text = f"archive: {intake.added} reports added, {intake.kept} already kept"
+        more = f", {intake.skipped} without a year not kept" if intake.skipped else ""
+    else:
+        text = f"档案：新存入 {intake.added} 份，已有 {intake.kept} 份"
+        more = f"，{intake.skipped} 份未填年度未存入" if intake.skipped else ""
+    click.echo(text + more)
 
 
 def _require_pdf(no_docx: bool) -> None:

@@ -70,6 +70,9 @@ class BatchOptions:
     timeout: float = FILE_TIMEOUT
     # explanations of warnings given beside a file, by its SHA-256 (xlcheck serve's page)
     explanations: Mapping[str, Given] = field(default_factory=dict)
+    # the archive of accepted reports across years: last year's serves as previous, and this
+    # run's current valid reports are added to it (xlcheck.archive)
+    archive: Path | None = None
 
 
 @dataclass
@@ -84,6 +87,7 @@ class BatchReport:
     duplicates: int = 0  # later copies of a submission (listed there too), counted once
     summary_xlsx: Path | None = None
     summary_json: Path | None = None
+    archived: Any = None  # archive.intake.Intake: what this run added to the archive
 
     @property
     def exit_code(self) -> int:
@@ -124,14 +128,24 @@ def run_batch(
 ) -> BatchReport:
     """Check every input; raise BatchError only when the batch cannot run at all."""
     out_dir = _prepare(options.out_dir)
+    archive = _open_archive(options, out_dir)
     remove_crash_leftovers(out_dir)
     names, forms = _load_forms(options.form_name)
     roster = _read_roster(options.roster)
     store = out_dir / STORE_DIR if options.outputs else None
     state = _open_state(out_dir, _config(forms, options)) if options.outputs else None
     lookup = _lookup(state, store, options.force_rerun)
+    if archive is not None and store is not None:
+        from xlcheck.archive.rerun import same_last_year
+
+        lookup = same_last_year(lookup, archive.root, store)
     settings = Settings(
-        store, cast(Lang, options.lang), options.docx, options.timeout, options.explanations
+        store,
+        cast(Lang, options.lang),
+        options.docx,
+        options.timeout,
+        options.explanations,
+        archive.root if archive is not None else None,
     )
     workers = options.jobs or os.cpu_count() or 1
     runner = make_runner(workers, names, settings)
@@ -171,6 +185,8 @@ def run_batch(
         dict(plan.counts), plan.rows, reused=reused, ignored=ignored, duplicates=duplicates
     )
     report.summary_xlsx, report.summary_json = out_dir / SUMMARY_XLSX, out_dir / SUMMARY_JSON
+    if archive is not None:
+        report.archived = _add_to_archive(archive, out_dir, report.summary_json, options.lang)
     return report
 
 
@@ -250,6 +266,7 @@ def _config(forms: dict[FormIdent, Form], options: BatchOptions) -> dict[str, An
         "lang": options.lang,
         "docx": options.docx,
         **({"explanations": _digest(options.explanations)} if options.explanations else {}),
+        **({"archive": True} if options.archive is not None else {}),
     }
 
 
@@ -272,6 +289,40 @@ def _lookup(
     if state is None or store is None or force:
         return lambda sha: None
     return lambda sha: cached_result(state, store, sha)
+
+
+# ---- the archive across years (xlcheck.archive) -----------------------------------------------------
+
+
+def _open_archive(options: BatchOptions, out_dir: Path) -> Any:
+    """The archive, opened (or made) before anything is checked: a folder that cannot serve
+    stops the batch with one line."""
+    if options.archive is None:
+        return None
+    from xlcheck.archive import ArchiveError, open_archive
+    from xlcheck.archive.store import refuse_inside
+
+    try:
+        refuse_inside(options.archive, [*options.inputs, out_dir])
+        return open_archive(options.archive)
+    except ArchiveError as exc:
+        raise BatchError(exc.text.en if options.lang == "en" else exc.text.zh) from exc
+
+
+def _add_to_archive(archive: Any, out_dir: Path, summary_json: Path, lang: str) -> Any:
+    from xlcheck.archive import ArchiveError
+    from xlcheck.archive.intake import archive_batch
+
+    try:
+        return archive_batch(archive, out_dir, summary_json)
+    except ArchiveError as exc:
+        raise BatchError(exc.text.en if lang == "en" else exc.text.zh) from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise BatchError(
+            f"无法归档本次通过的报告 / cannot archive this run's reports: {exc}"
+        ) from exc
+    finally:
+        archive.close()
 
 
 def _write_summaries(plan: Plan, spool: Spool) -> None:

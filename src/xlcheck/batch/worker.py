@@ -15,6 +15,7 @@ import os
 import resource
 import select
 import signal
+import sqlite3
 import threading
 import time
 import types
@@ -71,6 +72,8 @@ class Settings:
     timeout: float
     # explanations given beside a file (xlcheck serve's page), by the file's SHA-256
     explanations: Mapping[str, Given] = field(default_factory=dict)
+    # the archive of accepted reports: each office's last year serves as --previous (X1)
+    archive: Path | None = None
 
 
 class _Timeout(Exception):
@@ -199,13 +202,43 @@ def _check_one(
         with time_limit(settings.timeout):
             given = settings.explanations.get(job.sha256, ())
             form, result = check_with(forms, job.data, job.filename, given)
+            used = None
+            if settings.archive is not None and result.readable:
+                result, used = with_last_year(settings.archive, form, result, job, given)
             outcome = summarise(form, result, job, settings.lang)
             if settings.store is not None and result.readable:
                 files, problems = store_outputs(form, result, job, settings)
                 outcome = outcome.replace(files=files, problems=tuple(problems))
+                if settings.archive is not None:
+                    write_bytes_atomic(
+                        store_dir(settings.store, job.key) / PREVIOUS_FILE, (used or "").encode()
+                    )
             return job.seq, outcome, result.values
     except Exception as exc:  # a crash inside the reader (or the alarm) must not stop the batch
         return job.seq, failed_outcome(job, failure_finding(exc, job.filename), settings), {}
+
+
+PREVIOUS_FILE = "previous.txt"  # the SHA-256 of the archived report used as last year's
+
+
+def with_last_year(
+    archive: Path, form: Form, result: FileResult, job: Job, given: Given
+) -> tuple[FileResult, str | None]:
+    """The office is known only once read: check again with its last year's report from the
+    archive as previous (X1), when the archive has one; and that report's SHA-256."""
+    from xlcheck.archive import ArchiveError
+    from xlcheck.archive.lookup import last_year
+    from xlcheck.previous import PreviousError
+
+    try:
+        found = last_year(archive, form, result.values, job.sha256)
+    except (ArchiveError, PreviousError, sqlite3.Error, OSError):
+        return result, None  # an archived report that cannot serve: checked as without one
+    if found is None:
+        return result, None
+    kept, previous = found
+    again = check_bytes(job.data, job.filename, form, previous=previous, given=given)
+    return again, kept.sha256
 
 
 @contextmanager
