@@ -114,8 +114,12 @@ def test_no_header_line_starts_with_bcc(injected: dict[str, object]) -> None:
 def test_summary_cells_hold_no_control_characters(injected: dict[str, object]) -> None:
     out = injected["out"]
     assert isinstance(out, Path)
-    sheet = load_workbook(out / "汇总.xlsx", read_only=True).worksheets[0]
-    texts = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    book = load_workbook(out / "汇总.xlsx", read_only=True)
+    try:
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()  # read-only keeps the file open until closed
+    texts = [str(c) for row in rows for c in row if c is not None]
     assert any("cz@example.gov.cn" in t for t in texts)
     for text in texts:
         assert not any(ord(c) < 32 and c != "\n" for c in text), text
