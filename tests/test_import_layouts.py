@@ -215,3 +215,30 @@ def test_import_records_the_line_of_every_value(form: Form, tmp_path: Path) -> N
         number = int(readings[key]["place"].removeprefix("line "))
         shown = lines[number - 1].split()
         assert readings[key]["raw"] in shown or "合并" in readings[key]["note"], key
+
+
+def test_convert_source_map_says_where_each_imported_value_was_read(tmp_path: Path) -> None:
+    """`convert --source-map` of a published report: each value's place in the report."""
+    from cli_run import xlcheck as run_cli
+
+    report = (
+        Path(__file__).resolve().parent.parent
+        / "examples"
+        / "published"
+        / "2023-guzhuangdian-town.txt"
+    )
+    run = run_cli(
+        "convert",
+        str(report),
+        "--to",
+        "json",
+        "--source-map",
+        "--force",
+        "--out-dir",
+        str(tmp_path),
+    )
+    assert run.returncode in (0, 1), run.stderr
+    (mapped,) = tmp_path.glob("*.sourcemap.json")
+    fields = json.loads(mapped.read_text("utf-8"))["fields"]
+    places = [entry.get("place") for entry in fields.values()]
+    assert places and all(isinstance(p, str) and p.startswith("line ") for p in places)

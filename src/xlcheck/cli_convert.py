@@ -179,7 +179,7 @@ def _refuse_out_of_range(results: list[Any], lang: str) -> None:
 @lang_option
 @auto_form_option
 def import_cmd(files: Sequence[Path], out_dir: Path, lang: str, form_name: str) -> None:
-    """把已发布的报告（.txt/.html/.docx）转为规范 JSON 并审查 / import published reports."""
+    """把已发布的报告（.txt/.html/.docx/.pdf）转为规范 JSON 并审查 / import published reports."""
     from xlcheck.report import format_text
 
     choice = form_choice_or_fail(form_name)

@@ -48,18 +48,26 @@ def canonical_json(form: Form, result: FileResult, *, unvalidated: bool = False)
 
 
 def source_map(form: Form, result: FileResult) -> dict[str, Any]:
-    """JSON pointer -> sheet, cell, defined name, raw value and the normalisation applied."""
+    """JSON pointer -> sheet, cell, defined name, raw value and the normalisation applied; for a
+    published report (import), where in it the value was read (`place`: a line, a page and
+    table row, an HTML table row) and what was done to it (`note`)."""
     entries: dict[str, Any] = {}
     for key, entry in result.sources.items():
         if key not in form.fields or not form.fields[key].in_document:
             continue
-        entries[key_to_pointer(key)] = {
+        item = {
             "sheet": getattr(entry, "sheet", None),
             "cell": getattr(entry, "cell", None),
             "name": getattr(entry, "name", None),
             "raw": _jsonable(getattr(entry, "raw", None)),
             "normalisation": list(getattr(entry, "steps", ())),
         }
+        place = getattr(entry, "place", None)
+        if place is not None:  # a reading of an import (a workbook's entry has no place)
+            item["place"] = str(place)
+            note = getattr(entry, "note", "")
+            item["normalisation"] = [note] if note else []
+        entries[key_to_pointer(key)] = item
     return {"source": result.path, "source_sha256": result.sha256, "fields": entries}
 
 
