@@ -62,6 +62,16 @@ def test_title_in_any_usual_order_gives_agency_and_year(
     assert "A06" not in codes(result)
 
 
+def test_a_title_wrapped_onto_two_lines_is_read_whole(form: Form) -> None:
+    """A PDF or a centred heading breaks a long title after the office's name."""
+    v = build_values(form, 2)
+    wrapped = f"{v['agency.name']}\n\n{v['year']}年政府信息公开工作年度报告"
+    result = read(form, render_tab_text(form, v).replace(title(v), wrapped))
+    assert result.doc["agency"]["name"] == v["agency.name"]
+    assert result.doc["year"] == v["year"]
+    assert "A06" not in codes(result)
+
+
 @pytest.mark.parametrize(
     "period",
     [

@@ -119,15 +119,23 @@ def title_patterns(form: Form) -> tuple[re.Pattern[str], ...]:
 
 
 def read_title(form: Form, items: list[Item]) -> tuple[dict[str, str], str] | None:
-    """({role: text}, place) from the first line shaped like one of the document title's shapes."""
+    """({role: text}, place) from the first line shaped like one of the document title's shapes,
+    or from a line and the next together (a long title broken after the office's name)."""
     patterns = title_patterns(form)
-    for item in items:
-        if isinstance(item, Para):
-            text = norm(item.text)
-            match = next((m for p in patterns if (m := p.match(text))), None)
-            if match:
-                return {k: v for k, v in match.groupdict().items() if v}, item.place
+    paras = [norm(i.text) for i in items if isinstance(i, Para)]
+    places = [i.place for i in items if isinstance(i, Para)]
+    for at, text in enumerate(paras):
+        for candidate in (text, text + "".join(paras[at + 1 : at + 2])):
+            match = next((m for p in patterns if (m := p.match(candidate))), None)
+            if match and (candidate == text or _breaks_at_group(match, len(text))):
+                return {k: v for k, v in match.groupdict().items() if v}, places[at]
     return None
+
+
+def _breaks_at_group(match: re.Match[str], at: int) -> bool:
+    """Two lines read as one title only when the break falls where a role begins or ends (the
+    office's name alone on the first line), never inside the name."""
+    return any(at in match.span(group) for group in match.groupdict() if match.group(group))
 
 
 def read_period(form: Form, items: list[Item]) -> tuple[str, str] | None:
