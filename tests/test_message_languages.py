@@ -198,6 +198,7 @@ PARAMS: dict[str, list[dict[str, Any]]] = {
     "A50": [{"file": FILE, "pages": 4}],
     "A51": [{"file": FILE, "pages": 5000, "limit": 50}],
     "A52": [{"file": FILE}],
+    "A55": [{"changed": 812, "han": 3120}],
 }
 RULE_CODES = {code for code, entry in CATALOGUE.items() if not entry.message.zh}
 

@@ -504,6 +504,17 @@ _ENTRIES = [
         "“{file}” is a password-protected PDF and cannot be read. Export it again without a "
         "password and resend it.",
     ),
+    # Prose of published reports: how the text was read (A55-A59)
+    _c(
+        "A55",
+        "traditional_script",
+        "warning",
+        "报告为繁体字（{han} 个汉字中 {changed} 个是繁体），已先自动转换为简体再读取；"
+        "文字部分按简体保存，请以原文核对。",
+        "The report is in traditional script ({changed} of its {han} Han characters); it was "
+        "converted to simplified with OpenCC before reading, and its texts are kept in "
+        "simplified. Check against the source.",
+    ),
 ]
 
 CATALOGUE: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}

@@ -268,6 +268,12 @@ _IMPORT = {  # checked in detail by the loader (form/published.py)
                 "additionalProperties": {"type": "string"},
             },
         },
+        "title": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {**_COMMENT, "patterns": _LABELS, "period": {"type": "string"}},
+        },
+        "headings": {"type": "object", "properties": _COMMENT, "additionalProperties": _LABELS},
         "audit": {
             "type": "object",
             "additionalProperties": False,

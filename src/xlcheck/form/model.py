@@ -293,6 +293,11 @@ class Published:
     name_endings: tuple[NameEnding, ...] = ()
     printed_totals: tuple[str, ...] = ()  # ids of sum rules whose totals a report prints
     fee_statement: str | None = None  # the text field that must not just say 无
+    # Further shapes of the document title, after `roles.title_pattern` (named groups are roles),
+    # and the statistical period in the body, whose `year` group gives the year a title lacks.
+    titles: tuple[str, ...] = ()
+    period: str = ""
+    headings: dict[str, tuple[str, ...]] = field(default_factory=dict)  # heading -> variants
 
     @property
     def inferred_roles(self) -> tuple[str, ...]:

@@ -2,12 +2,14 @@
 
 Which sheets are printed as tables and in what order, how each is read (by row labels or as one
 row under its header), other spellings of labels, the layout checks of each table, the other names
-of overview topics, office-name endings that tell the office's kind and tier, and the audit's
-parameters. The importer reads only this and the form's sheets, labels and roles.
+of overview topics, the shapes of the document title and the statistical period that give the
+office and year, other wordings of section headings, office-name endings that tell the office's kind
+and tier, and the audit's parameters. The importer reads only this and the form's sheets, labels and roles.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, cast, get_args
 
@@ -29,7 +31,7 @@ from xlcheck.form.model import (
 )
 from xlcheck.form.parts import FormError
 
-_KEYS = ("tables", "topics", "name_endings", "audit")
+_KEYS = ("tables", "topics", "name_endings", "title", "headings", "audit")
 _TABLE_KEYS = ("sheet", "read", "labels", "aliases", "checks", "foreign_columns", "total_beside")
 _READS: tuple[str, ...] = get_args(ReadKind)
 
@@ -57,6 +59,8 @@ def build_published(
     _no_twice(tables)
     audit = raw.get("audit", {})
     _known("import.audit", audit, ("printed_totals", "fee_statement"))
+    title = raw.get("title", {})
+    _known("import.title", title, ("patterns", "period"))
     return Published(
         tables=tables,
         topics=_topics(raw.get("topics", {}), fields),
@@ -66,6 +70,12 @@ def build_published(
         ),
         printed_totals=_printed_totals(audit.get("printed_totals", []), rules),
         fee_statement=_fee_statement(audit.get("fee_statement"), sections),
+        titles=tuple(
+            _pattern(f"import.title.patterns[{i}]", text, roles)
+            for i, text in enumerate(_texts("import.title.patterns", title.get("patterns", [])))
+        ),
+        period=_period(title.get("period", ""), roles),
+        headings=_headings(raw.get("headings", {}), sections),
     )
 
 
@@ -206,6 +216,38 @@ def _topics(raw: Any, fields: Mapping[str, Field]) -> dict[str, tuple[str, ...]]
                 f"import.topics: {key!r} is not an overview topic (a field with a heading)"
             )
     return {key: _texts(f"import.topics.{key}", names) for key, names in raw.items()}
+
+
+def _pattern(where: str, raw: str, roles: Roles) -> str:
+    """A regular expression whose named groups are roles of the form."""
+    try:
+        groups = re.compile(raw).groupindex
+    except re.error as exc:
+        raise FormError(f"{where}: not a regular expression: {exc}") from exc
+    for group in groups:
+        if roles.field_of(group) is None:
+            raise FormError(f"{where}: group {group!r} names no role of this form")
+    return raw
+
+
+def _period(raw: Any, roles: Roles) -> str:
+    if not raw:
+        return ""
+    if not isinstance(raw, str):
+        raise FormError("import.title.period: must be a text")
+    if set(re.compile(_pattern("import.title.period", raw, roles)).groupindex) != {"year"}:
+        raise FormError("import.title.period: needs exactly one group, (?P<year>...)")
+    return raw
+
+
+def _headings(raw: Any, sections: tuple[Section, ...]) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, Mapping):
+        raise FormError("import.headings: must be an object of section heading: [variants]")
+    official = {s.heading for s in sections}
+    for heading in raw:
+        if not heading.startswith("$") and heading not in official:
+            raise FormError(f"import.headings: {heading!r} is not a section heading of this form")
+    return {h: _texts(f"import.headings.{h}", v) for h, v in raw.items() if not h.startswith("$")}
 
 
 def _ending(where: str, raw: Any, fields: Mapping[str, Field], roles: Roles) -> NameEnding:

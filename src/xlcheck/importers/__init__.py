@@ -18,11 +18,14 @@ from xlcheck.importers.prose import (
     Layout,
     audit_headings,
     read_overview,
+    read_period,
     read_title,
     section_text,
     split_sections,
+    title_patterns,
 )
 from xlcheck.importers.report_tables import read_tables
+from xlcheck.importers.script import to_simplified
 from xlcheck.importers.sniff import read_page
 
 __all__ = ["ImportResult", "Reading", "import_report"]
@@ -59,8 +62,9 @@ def too_large(filename: str, size: int) -> Finding:
 
 
 def import_page(page: Page, form: Form) -> ImportResult:
+    page, findings = to_simplified(page)
     layout = split_sections(form, page.items)
-    findings: list[Finding] = audit_headings(form, layout)
+    findings += audit_headings(form, layout)
     flat, readings = read_identity(form, layout, findings)
     overview = next((i for i, s in enumerate(form.sections) if s.content == "overview"), None)
     if overview is not None:
@@ -94,35 +98,45 @@ def fee_statement(form: Form, layout: Layout, flat: dict[str, Any]) -> list[Find
 def read_identity(
     form: Form, layout: Layout, findings: list[Finding]
 ) -> tuple[dict[str, Any], list[Reading]]:
-    """The roles the document title names (office name, year), then what the name tells."""
-    items = layout.front or [i for items in layout.sections.values() for i in items]
-    title = read_title(form, items)
-    if title is None:
-        for role in re.compile(form.roles.title_pattern).groupindex:
-            findings.append(
-                make_finding(
-                    "A06",
-                    form=form,
-                    key=form.roles.field_of(role),
-                    raw="",
-                    place=Text("标题", "title"),
-                    values={"place": "title", "raw": ""},
-                )
-            )
-        return {}, []
-    found, place = title
+    """The roles the document title names (office name, year), the year from the statistical
+    period when the title names none, then what the name tells."""
+    everything = [*layout.front, *(i for items in layout.sections.values() for i in items)]
+    title = read_title(form, layout.front or everything)
+    found, place = title if title is not None else ({}, "title")
+    places = dict.fromkeys(found, place)
+    year = form.roles.field_of("year")
+    if "year" not in found and year is not None and (period := read_period(form, everything)):
+        found["year"], places["year"] = period
     values: dict[str, Any] = {}
     readings = []
     for role, text in found.items():
         key = form.roles.field_of(role)
         if key is not None:
             values[key] = title_value(form, key, text)
-            readings.append(Reading(key, text, place))
+            readings.append(Reading(key, text, places[role]))
+    findings += title_unread(form, set(found))
     if "name" in found:
         told, notes = infer_from_name(form, found["name"], place)
         values.update(told)
         readings += notes
     return values, readings
+
+
+def title_unread(form: Form, found: set[str]) -> list[Finding]:
+    """A06 for each role the title's shapes name that neither the title nor the period gave."""
+    roles = dict.fromkeys(g for p in title_patterns(form) for g in p.groupindex)
+    return [
+        make_finding(
+            "A06",
+            form=form,
+            key=form.roles.field_of(role),
+            raw="",
+            place=Text("标题", "title"),
+            values={"place": "title", "raw": ""},
+        )
+        for role in roles
+        if role not in found
+    ]
 
 
 def title_value(form: Form, key: str, text: str) -> Any:

@@ -15,6 +15,8 @@ _NUMERALS = "一二三四五六七八九十"
 _PREFIX = re.compile(
     rf"^\s*(?:[（(]\s*[{_NUMERALS}]\s*[）)]|[{_NUMERALS}]\s*[、.．,，]?|\d{{1,2}}\s*[、.．]?)\s*"
 )
+# A bracketed number such as （一） opens a subsection, never one of the form's sections.
+_BRACKETED = re.compile(rf"^\s*[（(]\s*[{_NUMERALS}]\s*[）)]")
 _PUNCT = re.compile(r"[、,，.．:：;；。\s]")
 _TOPIC_END = re.compile(r"[。．.：:；;，,\s]")
 MAX_HEADING = 40
@@ -41,11 +43,16 @@ def heading_key(text: str) -> str:
 
 
 def find_heading(form: Form, para: Para) -> int | None:
-    if len(para.text) > MAX_HEADING:
+    """The section a paragraph heads: its text without number and punctuation is the section's
+    heading or one of the other wordings the form declares (`import.headings`)."""
+    if len(para.text) > MAX_HEADING or _BRACKETED.match(para.text):
         return None
     key = heading_key(para.text)
+    if not key:
+        return None
     for index, section in enumerate(form.sections):
-        if key and key == heading_key(section.heading):
+        variants = form.published.headings.get(section.heading, ())
+        if key in {heading_key(section.heading), *(heading_key(v) for v in variants)}:
             return index
     return None
 
@@ -105,15 +112,40 @@ def audit_headings(form: Form, layout: Layout) -> list[Finding]:
     return findings
 
 
+def title_patterns(form: Form) -> tuple[re.Pattern[str], ...]:
+    """The shapes of the document title, in order: the form's `import.title.patterns`, else
+    `roles.title_pattern` (named groups are roles such as name and year)."""
+    return tuple(re.compile(p) for p in form.published.titles or (form.roles.title_pattern,))
+
+
 def read_title(form: Form, items: list[Item]) -> tuple[dict[str, str], str] | None:
-    """({role: text}, place) from the first line shaped like the form's document title
-    (`roles.title_pattern`, whose named groups are roles such as name and year)."""
-    pattern = re.compile(form.roles.title_pattern)
+    """({role: text}, place) from the first line shaped like one of the document title's shapes,
+    or from a line and the next together (a long title broken after the office's name)."""
+    patterns = title_patterns(form)
+    paras = [norm(i.text) for i in items if isinstance(i, Para)]
+    places = [i.place for i in items if isinstance(i, Para)]
+    for at, text in enumerate(paras):
+        for candidate in (text, text + "".join(paras[at + 1 : at + 2])):
+            match = next((m for p in patterns if (m := p.match(candidate))), None)
+            if match and (candidate == text or _breaks_at_group(match, len(text))):
+                return {k: v for k, v in match.groupdict().items() if v}, places[at]
+    return None
+
+
+def _breaks_at_group(match: re.Match[str], at: int) -> bool:
+    """Two lines read as one title only when the break falls where a role begins or ends (the
+    office's name alone on the first line), never inside the name."""
+    return any(at in match.span(group) for group in match.groupdict() if match.group(group))
+
+
+def read_period(form: Form, items: list[Item]) -> tuple[str, str] | None:
+    """(year, place) from the first statement of the statistical period (`import.title.period`)."""
+    if not form.published.period:
+        return None
+    pattern = re.compile(form.published.period)
     for item in items:
-        if isinstance(item, Para):
-            match = pattern.match(norm(item.text))
-            if match:
-                return {k: v for k, v in match.groupdict().items() if v}, item.place
+        if isinstance(item, Para) and (match := pattern.search(norm(item.text))):
+            return match.group("year"), item.place
     return None
 
 
@@ -194,7 +226,7 @@ def read_overview(form: Form, section: Section, items: list[Item]) -> Overview:
 def _numbering(form: Form, topic: Topic, place: str) -> list[Finding]:
     expected = form.fields[topic.key].heading or ""
     want = expected[: len(expected) - len(_PREFIX.sub("", expected, count=1))]
-    if topic.found.startswith(want):
+    if norm(topic.found).startswith(norm(want)):  # （一） and (一) are the same numbering
         return []
     return [
         make_finding(
