@@ -9,11 +9,13 @@ import json
 import re
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import opencc
 import pytest
 
+from cli_run import xlcheck
 from import_fixtures import build_values, render_html, render_tab_text, title
 from xlcheck.canonical import flatten
 from xlcheck.form import Form, FormError
@@ -181,6 +183,19 @@ def test_a_traditional_script_copy_reads_as_the_simplified_report(form: Form) ->
     assert "繁体" in notes[0].message.zh
     assert "A55" not in codes(plain)
     assert sorted(codes(result)) == sorted([*codes(plain), "A55"])
+
+
+def test_a_traditional_copy_is_read_with_its_own_form(form: Form, tmp_path: Path) -> None:
+    """The form is picked by content after conversion: a 2019-format copy in traditional script
+    is read as 2019, not as the default form."""
+    v = build_values(form, 7)
+    traditional = opencc.OpenCC("s2t").convert(render_tab_text(form, v))
+    report = tmp_path / "report.txt"
+    report.write_text(traditional, encoding="utf-8")
+    run = xlcheck("import", str(report), "-o", str(tmp_path / "out"))
+    (written,) = (tmp_path / "out").glob("report.json")
+    assert json.loads(written.read_text("utf-8"))["form_version"] == form.form_version, run.stderr
+    assert "A55" in run.stdout + run.stderr
 
 
 def test_a_traditional_web_page_reads_too(form: Form) -> None:

@@ -74,10 +74,11 @@ def form_facts(form: Form) -> tuple[set[str], set[str], set[str]]:
 
 def published_texts(form: Form) -> set[str]:
     """The texts of the form's `import` block: extra table labels, other spellings, topic names,
-    office-name endings."""
+    office-name endings, section-heading variants."""
     published = form.published
     texts = {e.ending for e in published.name_endings}
     texts |= {n for names in published.topics.values() for n in names}
+    texts |= {v for variants in published.headings.values() for v in variants}  # heading variants
     for table in published.tables:
         texts |= set(table.labels) | {a for spellings in table.aliases.values() for a in spellings}
         texts |= {t for f in table.foreign_columns for t in (*f.labels, *f.replace)}

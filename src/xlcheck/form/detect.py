@@ -194,15 +194,19 @@ def _by_identity(
 def _pick_published(data: bytes, name: str, candidates: Sequence[Form], chosen: Form) -> Picked:
     from xlcheck.importers import load_bytes
     from xlcheck.importers.model import Para, Row, Unreadable
+    from xlcheck.importers.script import to_simplified
     from xlcheck.importers.sniff import read_page
 
     try:
         page = read_page(load_bytes(data, name), name)
     except Unreadable:  # the import reports why, located
         return Picked(chosen, _reason("pick_unreadable", chosen), "default")
-    cells = [c.text for i in page.items if isinstance(i, Row) for c in i.cells]
-    cells += [i.text for i in page.items if isinstance(i, Para)]
-    rows = [tuple(c.text for c in i.cells) for i in page.items if isinstance(i, Row)]
+    # markers are looked for in simplified script; the page handed on stays as read, so the
+    # import converts it again and says so (A55)
+    seen, _ = to_simplified(page)
+    cells = [c.text for i in seen.items if isinstance(i, Row) for c in i.cells]
+    cells += [i.text for i in seen.items if isinstance(i, Para)]
+    rows = [tuple(c.text for c in i.cells) for i in seen.items if isinstance(i, Row)]
     return _by_markers(cells, rows, candidates, chosen, "pick_marker", page)
 
 
