@@ -71,8 +71,9 @@ def test_sample_yields_exactly_the_defects_of_the_spec(form: Form) -> None:
         ("A05", "（四）政府信息公开平台建设"),
         ("A08", "half_width_brackets"),
         ("A08", "total_beside_applicants"),
-        ("A08", "3.其他"),
-        ("A08", "（七）总计"),
+        # 3.其他 and （七）总计 lost the cells of the rowspan above them (三、本年度办理结果) in the
+        # copy; their values sit right after their label as in every sibling row, so nothing moved
+        # and they get no 「左移」 hint (issue 14). Read by their labels, every value is placed right.
         ("A08", "table_split"),
         ("A08", "section_six_nothing"),
     }
@@ -124,7 +125,21 @@ def test_sample_style_reports_its_defects_on_generated_documents(form: Form) -> 
     values = build_values(form, 4)
     result = import_report(LAYOUTS["sample.txt"](form, values), "x.txt", form)
     marks = signature(result)
-    assert {("A08", "table_split"), ("A08", "half_width_brackets"), ("A08", "3.其他")} <= marks
+    assert {("A08", "table_split"), ("A08", "half_width_brackets")} <= marks
+    assert ("A08", "3.其他") not in marks  # under a rowspan cell: not shifted (issue 14)
+
+
+def test_a_row_that_really_lost_a_cell_before_its_values_is_still_called_shifted(
+    form: Form,
+) -> None:
+    """二、上年结转 without the blank cell its two-column label leaves, beside rows that keep it."""
+    lines = sample_path().read_text("utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("二、上年结转"))
+    label, blank, *values = lines[at].split("\t")
+    assert blank == ""
+    lines[at] = "\t".join([label, *values])
+    result = import_report("\n".join(lines).encode("utf-8"), SAMPLE, form)
+    assert ("A08", "二、上年结转政府信息公开申请数量") in signature(result)
 
 
 @settings(

@@ -334,25 +334,31 @@ def see_legacy(form: Form, sink: Sink, rows: list[Row]) -> None:
 
 
 def shifted_rows(found: dict[int, tuple[Row, RowKey]]) -> list[Finding]:
-    """Rows whose values start further left than the other rows whose label starts in the same column."""
-    starts: dict[int, list[tuple[Row, RowKey, int]]] = {}
+    """Rows whose values start closer to their label than in the other rows whose label starts in
+    the same column of the official table.
+
+    Measured from the row's own label, not from the row's first cell: a row under a rowspan cell
+    (三、本年度办理结果 over its items) comes out of a copied web page without the cells the
+    rowspan covers, so its label and its values both start further left, and nothing moved."""
+    offsets: dict[int, list[tuple[Row, RowKey, int]]] = {}
     for row, key in found.values():
         cells = value_cells(row)
         # A row with blank values does not show where its values start: it is left out.
         if len(cells) >= len(key.keys) and all(c.text.strip() for _, c in cells):
-            starts.setdefault(key.start_col, []).append((row, key, cells[0][0]))
+            offset = cells[0][0] - label_index(row)
+            offsets.setdefault(key.start_col, []).append((row, key, offset))
     out = []
-    for group in starts.values():
-        usual = Counter(start for _, _, start in group).most_common(1)[0][0]
-        for row, key, start in group:
-            if start < usual:
+    for group in offsets.values():
+        usual = Counter(offset for _, _, offset in group).most_common(1)[0][0]
+        for row, key, offset in group:
+            if offset < usual:
                 out.append(
                     layout_finding(
                         "shifted_left",
                         row.place,
                         {"row": key.label},
                         row=key.label,
-                        columns=usual - start,
+                        columns=usual - offset,
                     )
                 )
     return out
