@@ -6,6 +6,7 @@ without a finding at their line (target 0), the cells left unread with a finding
 report (target <= 20 ms).
 
 Run: PYTHONPATH=src python benchmarks/bench_import_layouts.py [documents per layout]
+(HTML pages as an old CMS serves them, from tests/test_import_html.py, are among the layouts.)
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from layout_fixtures import (  # noqa: E402
     render_pipes,
     render_spaced_cells,
 )
+from test_import_html import cms_page  # noqa: E402
 from xlcheck.canonical import flatten  # noqa: E402
 from xlcheck.form import Form, load_form  # noqa: E402
 from xlcheck.importers import ImportResult, import_report  # noqa: E402
 
-Render = Callable[[Form, dict[str, Any], int], str]
+Render = Callable[[Form, dict[str, Any], int], str | bytes]
 
 
 def blank_zero_pipes(form: Form, v: dict[str, Any], seed: int) -> str:
@@ -51,6 +53,10 @@ LAYOUTS: dict[str, Render] = {
     "1 pipes, no edges": lambda f, v, s: render_pipes(f, v, edges=False),
     "1 markdown": lambda f, v, s: render_pipes(f, v, edges=True, markdown=True),
     "2 cell per line, blank between": lambda f, v, s: render_spaced_cells(f, v),
+    "3 html: CMS page, utf-8": lambda f, v, s: cms_page(f, v),
+    "3 html: CMS page, GBK undeclared": lambda f, v, s: cms_page(
+        f, v, encoding="gbk", declare="none"
+    ),
     "5 pdf copy": lambda f, v, s: render_pdf_copy(f, v, s)[0],
     "6 blank cells": blank_zero_pipes,
     "5+6 pdf copy, blanks lost (stress)": blank_zero_pdf,
@@ -88,9 +94,11 @@ def run_layout(form: Form, render: Render, documents: int) -> dict[str, float]:
     totals = [0, 0, 0, 0]
     times = []
     for seed in range(documents):
-        data = render(form, build_values(form, seed), seed).encode("utf-8")
+        made = render(form, build_values(form, seed), seed)
+        data = made if isinstance(made, bytes) else made.encode("utf-8")
+        name = "report.html" if data.lstrip()[:1] == b"<" else "report.txt"
         start = time.perf_counter()
-        result = import_report(data, "report.txt", form)
+        result = import_report(data, name, form)
         times.append((time.perf_counter() - start) * 1000)
         for i, n in enumerate(score(form, result, seed)):
             totals[i] += n
