@@ -11,6 +11,7 @@ Run: PYTHONPATH=src python benchmarks/bench_import_pdf.py [reports] [runs]
 from __future__ import annotations
 
 import io
+import logging
 import shutil
 import statistics
 import subprocess
@@ -23,6 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
 import pdfplumber  # noqa: E402
+
+# pdfminer (under pdfplumber) warns once per glyph about Chromium's font descriptors: not ours
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 from import_fixtures import build_document, build_values  # noqa: E402
 from test_import_pdf import report_html  # noqa: E402
