@@ -338,7 +338,7 @@ def shifted_rows(found: dict[int, tuple[Row, RowKey]]) -> list[Finding]:
     the same column of the official table.
 
     Measured from the row's own label, not from the row's first cell: a row under a rowspan cell
-    (三、本年度办理结果 over its items) comes out of a copied web page without the cells the
+    (a band label spanning the rows of its items) comes out of a copied web page without the cells the
     rowspan covers, so its label and its values both start further left, and nothing moved."""
     offsets: dict[int, list[tuple[Row, RowKey, int]]] = {}
     for row, key in found.values():
