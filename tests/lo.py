@@ -8,10 +8,7 @@ Each call uses a fresh profile (no clash with a running LibreOffice) and is kill
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -57,21 +54,13 @@ def _run(src: Path, fmt: str, outdir: Path, *, recalc: bool) -> Path:
 
 
 def _call(command: list[str]) -> None:
-    """Run soffice in its own process group and kill the whole group if it hangs."""
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-    )
+    """soffice in its own process group, killed whole on timeout: the product's own runner."""
+    from xlcheck.render.pdf import PdfError, run_soffice
+
     try:
-        _, err = proc.communicate(timeout=TIMEOUT)
-    except subprocess.TimeoutExpired as exc:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise LibreOfficeError(f"soffice timed out after {TIMEOUT} s") from exc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    if proc.returncode != 0:
-        raise LibreOfficeError(f"soffice exited {proc.returncode}: {err.decode(errors='replace')}")
+        run_soffice(command, TIMEOUT)
+    except PdfError as exc:
+        raise LibreOfficeError(str(exc)) from exc
 
 
 def recalc_and_resave(src: Path, dest: Path) -> Path:

@@ -86,7 +86,7 @@ def convert_to_pdf(sources: Sequence[Path], outdir: Path) -> list[Path]:
             str(outdir),
             *(str(s) for s in sources),
         ]
-        _run(command, timeout, {**os.environ, "FONTCONFIG_FILE": str(fonts)})
+        run_soffice(command, timeout, {**os.environ, "FONTCONFIG_FILE": str(fonts)})
     produced = [outdir / f"{Path(s).stem}.pdf" for s in sources]
     missing = [p.name for p in produced if not p.is_file() or p.stat().st_size == 0]
     if missing:
@@ -103,7 +103,9 @@ def docx_to_pdf(data: bytes) -> bytes:
         return pdf.read_bytes()
 
 
-def _run(command: list[str], timeout: float, env: dict[str, str]) -> None:
+def run_soffice(command: list[str], timeout: float, env: dict[str, str] | None = None) -> None:
+    """Run soffice in its own process group; PdfError when it fails or outlives `timeout` (then
+    the whole group is killed: soffice starts helpers that would otherwise linger)."""
     process = subprocess.Popen(
         command,
         env=env,
