@@ -41,7 +41,6 @@ _env = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.filters["local_time"] = lambda stamp: local_time(stamp)
 
 
 def local_time(stamp: str) -> str:
@@ -53,6 +52,9 @@ def local_time(stamp: str) -> str:
         return stamp
     offset = moment.strftime("%z")
     return f"{moment:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]}"
+
+
+_env.filters["local_time"] = local_time
 
 
 def lang_of(request: Request) -> Lang:
